@@ -1,0 +1,45 @@
+// Paths, settings and small process helpers shared by the harness scripts (Node built-ins only).
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const MINIFLARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = path.resolve(MINIFLARE_DIR, "..");
+export const BUILD_DIR = path.join(ROOT, "build");
+export const HOME = process.env.HOME ?? "/root";
+export const CARGO_BIN = path.join(process.env.CARGO_HOME ?? path.join(HOME, ".cargo"), "bin");
+
+/** Development credentials used when none are given (documented in the README). */
+export const DEV_ACCESS_KEY_ID = "S3EDGEDEVACCESSKEY01";
+export const DEV_SECRET_ACCESS_KEY = "s3edge-dev-secret-access-key-0000000001";
+
+export function settings(env = process.env) {
+  return {
+    port: Number(env.S3EDGE_PORT ?? 8787),
+    stateDir: path.resolve(env.S3EDGE_STATE_DIR ?? path.join(MINIFLARE_DIR, "state")),
+    accessKeyId: env.S3EDGE_ACCESS_KEY_ID ?? DEV_ACCESS_KEY_ID,
+    secretAccessKey: env.S3EDGE_SECRET_ACCESS_KEY ?? DEV_SECRET_ACCESS_KEY,
+    users: env.S3EDGE_USERS,
+    baseDomain: env.S3EDGE_BASE_DOMAIN,
+    basePath: env.S3EDGE_BASE_PATH,
+  };
+}
+
+export function withCargoPath(env = process.env) {
+  const parts = (env.PATH ?? "").split(":");
+  return parts.includes(CARGO_BIN) ? { ...env } : { ...env, PATH: `${CARGO_BIN}:${env.PATH ?? ""}` };
+}
+
+/** Runs a command, inheriting stdio; throws on failure. */
+export function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: "inherit", env: withCargoPath(), ...options });
+  if (result.status !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed with ${result.status ?? result.signal}`);
+  }
+}
+
+/** Runs a command and returns its stdout, or null when it cannot run. */
+export function output(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { encoding: "utf8", env: withCargoPath(), ...options });
+  return result.status === 0 ? result.stdout.trim() : null;
+}

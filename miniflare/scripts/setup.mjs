@@ -1,0 +1,102 @@
+// Installs what is missing (wasm target, worker-build, the matching wasm-bindgen CLI, npm and
+// Python packages) and builds the Worker into build/ unless the sources are unchanged.
+// Idempotent: a second run with nothing changed only checks versions and a source hash.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { BUILD_DIR, MINIFLARE_DIR, ROOT, output, run } from "./common.mjs";
+
+const WORKER_BUILD_VERSION = "0.8.7";
+const forTests = process.argv.includes("--for-tests");
+
+function log(message) {
+  console.log(`[s3edge setup] ${message}`);
+}
+
+function npmPackages() {
+  const stamp = path.join(MINIFLARE_DIR, "node_modules", ".package-lock.json");
+  const manifest = path.join(MINIFLARE_DIR, "package.json");
+  const lock = path.join(MINIFLARE_DIR, "package-lock.json");
+  const newest = Math.max(...[manifest, lock].filter(fs.existsSync).map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest) return;
+  log("installing npm packages");
+  const ci = fs.existsSync(lock) ? "ci" : "install";
+  run("npm", [ci, "--no-audit", "--no-fund", "--prefix", MINIFLARE_DIR]);
+}
+
+function wasmTarget() {
+  const installed = output("rustup", ["target", "list", "--installed"]) ?? "";
+  if (installed.split("\n").includes("wasm32-unknown-unknown")) return;
+  log("adding the wasm32-unknown-unknown target");
+  run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
+}
+
+function lockedVersion(crate) {
+  const lock = fs.readFileSync(path.join(ROOT, "Cargo.lock"), "utf8");
+  const match = lock.match(new RegExp(`name = "${crate}"\\nversion = "([^"]+)"`));
+  if (!match) throw new Error(`${crate} is not in Cargo.lock`);
+  return match[1];
+}
+
+function cargoTool(binary, crate, version, extraArgs) {
+  const have = output(binary, ["--version"]) ?? "";
+  if (have.includes(version)) return;
+  log(`installing ${crate} ${version} (a one-time build of several minutes)`);
+  run("cargo", ["install", crate, "--version", `=${version}`, ...extraArgs]);
+}
+
+function pythonPackages() {
+  const probe = output("python3", ["-c", "import boto3, pytest, requests, awscli; print('ok')"]);
+  if (probe === "ok" && output("aws", ["--version"]) !== null) return;
+  log("installing Python test clients (boto3, awscli, pytest, requests)");
+  run("python3", ["-m", "pip", "install", "--quiet", "boto3", "awscli", "pytest", "requests"]);
+}
+
+function sourceHash() {
+  const hash = createHash("sha256");
+  const files = ["Cargo.toml", "Cargo.lock", "wrangler.toml"];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else files.push(rel);
+    }
+  };
+  walk("src");
+  for (const file of files.sort()) {
+    hash.update(file);
+    hash.update(fs.readFileSync(path.join(ROOT, file)));
+  }
+  return hash.digest("hex");
+}
+
+function buildWorker() {
+  const stampFile = path.join(BUILD_DIR, ".source-hash");
+  const hash = sourceHash();
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === hash) {
+    log("the Worker is up to date");
+    return;
+  }
+  log("building the Worker (worker-build --release)");
+  const bin = (name) => path.join(MINIFLARE_DIR, "node_modules", ".bin", name);
+  const env = {
+    ...process.env,
+    WASM_BINDGEN_BIN: output("which", ["wasm-bindgen"]) ?? "wasm-bindgen",
+    WASM_OPT_BIN: bin("wasm-opt"),
+    ESBUILD_BIN: bin("esbuild"),
+  };
+  run("worker-build", ["--release"], { cwd: ROOT, env: { ...env, PATH: `${path.dirname(env.WASM_BINDGEN_BIN)}:${env.PATH}` } });
+  fs.writeFileSync(stampFile, hash);
+}
+
+try {
+  npmPackages();
+  wasmTarget();
+  cargoTool("worker-build", "worker-build", WORKER_BUILD_VERSION, ["--locked"]);
+  cargoTool("wasm-bindgen", "wasm-bindgen-cli", lockedVersion("wasm-bindgen"), []);
+  if (forTests) pythonPackages();
+  buildWorker();
+} catch (err) {
+  console.error(`[s3edge setup] ${err.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,71 @@
+// `npm --prefix miniflare test`: native tests (cargo test), then every end-to-end suite against
+// the built Worker in Miniflare: boto3 + aws-cli (pytest), @aws-sdk/client-s3 (node --test),
+// aws-sdk-s3 (cargo test in tests/e2e/rust). Exits non-zero when anything fails.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, withCargoPath } from "./common.mjs";
+import { startServer } from "./server.mjs";
+
+const USERS = [
+  { accessKeyId: "S3EDGETESTUSERONE001", secretAccessKey: "test-secret-one-0000000000000000000001", displayName: "tester-one" },
+  { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two" },
+];
+
+function step(name, cmd, args, env) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: withCargoPath(env) });
+  const ok = result.status === 0;
+  console.log(`=== ${name}: ${ok ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return ok;
+}
+
+const only = process.env.S3EDGE_SUITES?.split(",");
+const want = (name) => !only || only.includes(name);
+const results = [];
+
+if (want("native")) results.push(["native", step("native", "cargo", ["test", "--quiet"], process.env)]);
+
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
+const server = await startServer({
+  stateDir,
+  port: 0,
+  bindings: { S3EDGE_USERS: JSON.stringify(USERS) },
+});
+console.log(`\nWorker under test: ${server.url} (state in ${stateDir})`);
+const env = {
+  ...process.env,
+  S3EDGE_ENDPOINT: server.url,
+  AWS_ACCESS_KEY_ID: USERS[0].accessKeyId,
+  AWS_SECRET_ACCESS_KEY: USERS[0].secretAccessKey,
+  S3EDGE_SECOND_ACCESS_KEY_ID: USERS[1].accessKeyId,
+  S3EDGE_SECOND_SECRET_ACCESS_KEY: USERS[1].secretAccessKey,
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_CONFIG_FILE: "/dev/null",
+  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+};
+try {
+  if (want("python")) {
+    results.push(["boto3 + aws-cli", step("boto3 + aws-cli", "python3", ["-m", "pytest", "-q", "tests/e2e/python"], env)]);
+  }
+  if (want("js")) {
+    const files = fs.readdirSync(path.join(ROOT, "tests/e2e/js")).filter((f) => f.endsWith(".test.mjs"));
+    results.push(["@aws-sdk/client-s3", step("@aws-sdk/client-s3", "node", ["--test", ...files.map((f) => `tests/e2e/js/${f}`)], env)]);
+  }
+  if (want("rust")) {
+    results.push(["aws-sdk-s3", step("aws-sdk-s3", "cargo", ["test", "--quiet", "--manifest-path", "tests/e2e/rust/Cargo.toml", "--", "--test-threads=4"], env)]);
+  }
+} finally {
+  await server.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+console.log("\nsummary:");
+for (const [name, ok] of results) console.log(`  ${ok ? "ok    " : "FAILED"} ${name}`);
+const failed = results.filter(([, ok]) => !ok).length;
+console.log(`suites: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

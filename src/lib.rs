@@ -1,0 +1,21 @@
+//! s3edge: an S3-compatible object store for Cloudflare Workers (metadata in KV, bytes in R2).
+//! Everything but `platform` is plain Rust, tested natively; `platform` adapts it to workerd.
+
+pub mod auth;
+pub mod body;
+pub mod checksum;
+pub mod conditional;
+pub mod error;
+pub mod listing;
+pub mod names;
+pub mod ops;
+pub mod range;
+pub mod record;
+pub mod request;
+pub mod router;
+pub mod service;
+pub mod store;
+pub mod xml;
+
+#[cfg(target_arch = "wasm32")]
+mod platform;

@@ -1,0 +1,175 @@
+//! One page of a bucket listing read from the R2 listing index: prefix, delimiter, start-after and
+//! max-keys as ListObjects/ListObjectsV2 define them. Each page costs about one R2 `list` call per
+//! 1,000 entries whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
+
+use crate::names;
+use crate::store::{BlobEntry, BlobListOptions, BlobStore, StoreResult};
+
+/// Metadata fields of an index entry (R2 custom metadata, at most 2 KiB in all).
+pub mod field {
+    pub const SIZE: &str = "s";
+    pub const ETAG: &str = "e";
+    pub const MODIFIED: &str = "m";
+    pub const STORAGE_CLASS: &str = "c";
+    pub const CHECKSUM_ALGORITHM: &str = "a";
+    /// The full key, present only when the entry's name had to be truncated.
+    pub const FULL_KEY: &str = "k";
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    /// Only keys (and common prefixes) strictly greater than this are returned.
+    pub start_after: Option<String>,
+    pub max_keys: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+    pub last_modified_millis: i64,
+    pub storage_class: String,
+    pub checksum_algorithm: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListItem {
+    Object(ListedObject),
+    CommonPrefix(String),
+}
+
+impl ListItem {
+    /// The string the item sorts by: its key, or the common prefix.
+    pub fn sort_key(&self) -> &str {
+        match self {
+            ListItem::Object(o) => &o.key,
+            ListItem::CommonPrefix(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListResult {
+    pub items: Vec<ListItem>,
+    pub is_truncated: bool,
+}
+
+impl ListResult {
+    /// The key or common prefix a following page starts after.
+    pub fn last_position(&self) -> Option<&str> {
+        self.items.last().map(ListItem::sort_key)
+    }
+}
+
+/// Most R2 pages a single listing request may read before answering (a page of 1,000 entries
+/// needs two; the rest absorbs entries skipped around a truncated-name group).
+const MAX_R2_CALLS: usize = 8;
+
+pub async fn list_page<B: BlobStore>(
+    blobs: &B,
+    bucket: &str,
+    query: &ListQuery,
+) -> StoreResult<ListResult> {
+    if query.max_keys == 0 {
+        return Ok(ListResult::default());
+    }
+    let namespace = names::index_prefix(bucket);
+    let r2_prefix = names::index_list_prefix(bucket, &query.prefix);
+    // When the S3 prefix had to be shortened, R2 would group on the wrong part: group here instead.
+    let prefix_exact = r2_prefix.len() == namespace.len() + query.prefix.len();
+    let r2_delimiter = query.delimiter.as_deref().filter(|_| prefix_exact);
+    let start_after = query.start_after.as_deref().map(|after| {
+        let rolls_up = query.delimiter.as_deref().is_some_and(|d| {
+            after.starts_with(query.prefix.as_str()) && after.ends_with(d) && after.len() > query.prefix.len()
+        });
+        let mut name = names::index_start_after(bucket, after);
+        if rolls_up {
+            // `after` is a common prefix already returned: jump over every key it groups.
+            name.push('\u{10FFFF}');
+        }
+        name
+    });
+
+    let want = query.max_keys + 1;
+    let mut items: Vec<ListItem> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_R2_CALLS {
+        let page = blobs
+            .list(BlobListOptions {
+                prefix: &r2_prefix,
+                start_after: if cursor.is_none() { start_after.as_deref() } else { None },
+                delimiter: r2_delimiter,
+                cursor: cursor.as_deref(),
+                limit: (want - items.len().min(want)).clamp(1, 1000) as u32,
+            })
+            .await?;
+        for entry in &page.entries {
+            if let Some(item) = entry_item(entry, &namespace, query) {
+                items.push(item);
+            }
+        }
+        for name in &page.delimited_prefixes {
+            let prefix = name[namespace.len()..].to_string();
+            if query.start_after.as_deref().is_none_or(|after| prefix.as_str() > after) {
+                items.push(ListItem::CommonPrefix(prefix));
+            }
+        }
+        cursor = page.cursor;
+        if cursor.is_none() || count_distinct(&mut items) >= want {
+            break;
+        }
+    }
+    count_distinct(&mut items);
+    let more_in_store = cursor.is_some();
+    let is_truncated = items.len() > query.max_keys || (more_in_store && items.len() == query.max_keys);
+    items.truncate(query.max_keys);
+    Ok(ListResult {
+        items,
+        is_truncated,
+    })
+}
+
+/// Sorts by key (truncated-name groups may arrive out of order) and merges repeated
+/// common prefixes; returns how many items remain.
+fn count_distinct(items: &mut Vec<ListItem>) -> usize {
+    items.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
+    items.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    items.len()
+}
+
+fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<ListItem> {
+    let key = match entry.custom.get(field::FULL_KEY) {
+        Some(full) => full.clone(),
+        None => entry.name.get(namespace.len()..)?.to_string(),
+    };
+    if !key.starts_with(query.prefix.as_str()) {
+        return None;
+    }
+    if let Some(delimiter) = query.delimiter.as_deref().filter(|d| !d.is_empty()) {
+        if let Some(at) = key[query.prefix.len()..].find(delimiter) {
+            let prefix = key[..query.prefix.len() + at + delimiter.len()].to_string();
+            return query
+                .start_after
+                .as_deref()
+                .is_none_or(|after| prefix.as_str() > after)
+                .then_some(ListItem::CommonPrefix(prefix));
+        }
+    }
+    if query.start_after.as_deref().is_some_and(|after| key.as_str() <= after) {
+        return None;
+    }
+    let meta = |name: &str| entry.custom.get(name).cloned();
+    Some(ListItem::Object(ListedObject {
+        size: meta(field::SIZE).and_then(|s| s.parse().ok()).unwrap_or(entry.size),
+        etag: meta(field::ETAG).unwrap_or_default(),
+        last_modified_millis: meta(field::MODIFIED)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(entry.uploaded_millis),
+        storage_class: meta(field::STORAGE_CLASS).unwrap_or_else(|| "STANDARD".to_string()),
+        checksum_algorithm: meta(field::CHECKSUM_ALGORITHM),
+        key,
+    }))
+}

@@ -1,0 +1,161 @@
+//! S3 operation handlers, one module per family, and what they share: bucket access checks
+//! and the plan for receiving a request body (framing, digests, who verifies them).
+
+pub mod bucket;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod put;
+
+use crate::auth::chunked::ChunkedDecoder;
+use crate::auth::PayloadMode;
+use crate::body::BodyFilter;
+use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityExpectations};
+use crate::error::{ErrorCode, S3Error};
+use crate::names;
+use crate::record::BucketRecord;
+use crate::service::{Call, Ctx};
+use crate::store::{BlobStore, MetaStore};
+
+/// The bucket's record, if the caller may use it (its owner; ACLs and policies come later).
+pub async fn owned_bucket<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> Result<BucketRecord, S3Error> {
+    let bucket = call.bucket();
+    let record = MetaStore::get(ctx.store, &names::bucket_record(bucket))
+        .await?
+        .and_then(|json| BucketRecord::from_json(&json))
+        .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket))?;
+    if record.owner != call.auth.user.canonical_id {
+        return Err(S3Error::new(ErrorCode::AccessDenied));
+    }
+    Ok(record)
+}
+
+/// Sixteen random bytes (blob names, request ids).
+pub fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).expect("the platform has a random source");
+    bytes
+}
+
+/// How a request body is received: its decoded length, and which digests are checked where.
+pub struct UploadPlan {
+    /// Exact payload length after any aws-chunked decoding.
+    pub length: u64,
+    /// Present when bytes must pass through Rust (aws-chunked, CRC or SHA-1 checksums).
+    pub filter: Option<BodyFilter>,
+    /// SHA-256 that R2 verifies while storing (payload hash or `x-amz-checksum-sha256`).
+    pub r2_sha256: Option<[u8; 32]>,
+    /// Content-MD5 to compare with the MD5 R2 computes (its ETag) once stored.
+    pub content_md5: Option<[u8; 16]>,
+    /// A header checksum R2 verified for us, to store as given.
+    pub trusted_checksum: Option<(ChecksumAlgorithm, String)>,
+}
+
+impl UploadPlan {
+    pub fn for_request(call: &Call<'_>) -> Result<UploadPlan, S3Error> {
+        let head = call.head;
+        let mut expect = IntegrityExpectations::from_headers(head)?;
+        let decoder = match &call.auth.payload {
+            PayloadMode::StreamingSigned { signer, trailer } => {
+                Some(ChunkedDecoder::new(Some(signer.clone()), *trailer))
+            }
+            PayloadMode::StreamingUnsignedTrailer => Some(ChunkedDecoder::new(None, true)),
+            _ => None,
+        };
+        if let PayloadMode::Sha256(hash) = &call.auth.payload {
+            expect.payload_sha256 = Some(*hash);
+        }
+        let content_length = match head.header("content-length") {
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                S3Error::with_message(ErrorCode::InvalidArgument, "Content-Length is not a number.")
+            })?),
+            None => None,
+        };
+        let length = if decoder.is_some() {
+            expect.decoded_length
+        } else {
+            content_length
+        }
+        .ok_or_else(|| S3Error::new(ErrorCode::MissingContentLength))?;
+
+        let header_sha256 = match &expect.checksum {
+            Some((ChecksumAlgorithm::Sha256, ExpectedValue::Header(value))) => {
+                Some(decode_sha256(value)?)
+            }
+            _ => None,
+        };
+        let r2_can_check = decoder.is_none()
+            && match (&expect.checksum, expect.payload_sha256, header_sha256) {
+                (None, _, _) => true,
+                (Some(_), None, Some(_)) => true,
+                (Some(_), Some(payload), Some(header)) => payload == header,
+                _ => false,
+            };
+        if r2_can_check {
+            let trusted_checksum = match (&expect.checksum, header_sha256) {
+                (Some((alg, ExpectedValue::Header(value))), Some(_)) => Some((*alg, value.clone())),
+                _ => None,
+            };
+            return Ok(UploadPlan {
+                length,
+                filter: None,
+                r2_sha256: expect.payload_sha256.or(header_sha256),
+                content_md5: expect.content_md5,
+                trusted_checksum,
+            });
+        }
+        let verifier = BodyVerifier::new(&expect);
+        Ok(UploadPlan {
+            length,
+            filter: Some(BodyFilter::new(decoder, verifier, Some(length))),
+            r2_sha256: None,
+            content_md5: None,
+            trusted_checksum: None,
+        })
+    }
+}
+
+fn decode_sha256(b64: &str) -> Result<[u8; 32], S3Error> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .ok()
+        .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        .ok_or_else(|| {
+            S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "Value for x-amz-checksum-sha256 header is invalid.",
+            )
+        })
+}
+
+/// Reads a small XML request body into memory and checks it as an upload would be checked.
+pub async fn read_small_body<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+    limit: usize,
+) -> Result<Vec<u8>, S3Error> {
+    let raw = ctx.store.read_body(body, limit).await?;
+    let mut plan = match UploadPlan::for_request(call) {
+        Ok(plan) => plan,
+        Err(err) if err.code == ErrorCode::MissingContentLength => return Ok(raw),
+        Err(err) => return Err(err),
+    };
+    let filter = match plan.filter.take() {
+        Some(filter) => filter,
+        None => {
+            let mut expect = IntegrityExpectations::default();
+            expect.content_md5 = plan.content_md5;
+            expect.payload_sha256 = plan.r2_sha256;
+            BodyFilter::new(None, BodyVerifier::new(&expect), Some(plan.length))
+        }
+    };
+    let mut filter = filter;
+    let payload = filter.push(&raw)?;
+    filter.finish()?;
+    Ok(payload)
+}

@@ -1,0 +1,256 @@
+//! PutObject: content headers, user metadata, storage class, conditional writes, and the
+//! write order that never loses the previous object: new blob, then record, then index, then
+//! the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
+
+use super::{owned_bucket, random_bytes, UploadPlan};
+use crate::conditional;
+use crate::error::{ErrorCode, S3Error};
+use crate::listing::field;
+use crate::names;
+use crate::record::{ContentHeaders, ObjectRecord};
+use crate::request::RequestHead;
+use crate::service::{require_absent, Call, Ctx, OpResult, Response};
+use crate::store::{BlobStore, BlobUpload, MetaStore};
+use std::collections::BTreeMap;
+
+/// S3's limit on user-defined metadata: names and values, in UTF-8 bytes.
+const USER_METADATA_MAX: usize = 2048;
+/// S3's limit on a key, in UTF-8 bytes.
+pub const KEY_MAX: usize = 1024;
+/// The largest single PUT S3 accepts.
+const SINGLE_PUT_MAX: u64 = 5 * 1024 * 1024 * 1024;
+
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+    "OUTPOSTS",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+];
+
+pub async fn put_object<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let head = call.head;
+    let (bucket, key) = (call.bucket(), call.key());
+    validate_key(key)?;
+    for unsupported in [
+        "x-amz-tagging",
+        "x-amz-website-redirect-location",
+        "x-amz-object-lock-mode",
+        "x-amz-object-lock-retain-until-date",
+        "x-amz-object-lock-legal-hold",
+        "x-amz-server-side-encryption-customer-algorithm",
+        "x-amz-grant-read",
+        "x-amz-grant-full-control",
+        "x-amz-grant-read-acp",
+        "x-amz-grant-write-acp",
+    ] {
+        require_absent(head, unsupported)?;
+    }
+    check_canned_acl(head)?;
+    check_server_side_encryption(head)?;
+    let user_metadata = user_metadata(head)?;
+    let storage_class = storage_class(head)?;
+    let mut plan = UploadPlan::for_request(call)?;
+    if plan.length > SINGLE_PUT_MAX {
+        return Err(S3Error::new(ErrorCode::EntityTooLarge));
+    }
+    owned_bucket(ctx, call).await?;
+
+    let record_name = names::object_record(bucket, key);
+    let previous = MetaStore::get(ctx.store, &record_name)
+        .await?
+        .and_then(|json| ObjectRecord::from_json(&json));
+    conditional::evaluate_write(
+        head.header("if-match"),
+        head.header("if-none-match"),
+        previous.as_ref().map(|p| p.etag.as_str()),
+    )?;
+
+    let blob = names::blob_name(bucket, &random_bytes());
+    let written = BlobStore::put(
+            ctx.store,
+            &blob,
+            BlobUpload {
+                body,
+                length: plan.length,
+                filter: plan.filter.take(),
+                r2_md5: None,
+                r2_sha256: plan.r2_sha256,
+                custom: BTreeMap::from([
+                    ("bucket".to_string(), bucket.to_string()),
+                    ("key".to_string(), key.to_string()),
+                ]),
+            },
+        )
+        .await?;
+    let md5_matches = plan
+        .content_md5
+        .is_none_or(|want| hex::encode(want) == written.md5_hex);
+    if !md5_matches {
+        discard_blob(ctx, &blob).await;
+        return Err(S3Error::new(ErrorCode::BadDigest));
+    }
+    let checksum = written
+        .verified
+        .as_ref()
+        .and_then(|v| v.checksum.clone())
+        .or(plan.trusted_checksum.take())
+        .map(|(alg, value)| (alg.as_str().to_string(), value));
+
+    let record = ObjectRecord {
+        key: key.to_string(),
+        blob: blob.clone(),
+        size: written.size,
+        etag: written.md5_hex.clone(),
+        last_modified_millis: ctx.now_millis,
+        headers: content_headers(head),
+        user_metadata,
+        storage_class,
+        checksum,
+    };
+    commit(ctx, bucket, &record, previous.as_ref()).await?;
+    let mut response = Response::new(200).header("etag", record.quoted_etag());
+    if let Some((alg, value)) = &record.checksum {
+        response = response.header(&format!("x-amz-checksum-{}", alg.to_ascii_lowercase()), value.clone());
+    }
+    if let Some(sse) = head.header("x-amz-server-side-encryption") {
+        response = response.header("x-amz-server-side-encryption", sse);
+    }
+    Ok(response)
+}
+
+/// Makes a freshly written blob the object: record first (readers switch to it), then the
+/// listing index, then the previous blob goes. A failure before the record leaves the old
+/// object whole and the new blob for cleanup to find.
+pub async fn commit<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &ObjectRecord,
+    previous: Option<&ObjectRecord>,
+) -> Result<(), S3Error> {
+    let record_name = names::object_record(bucket, &record.key);
+    if let Err(err) = MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await {
+        discard_blob(ctx, &record.blob).await;
+        return Err(err.into());
+    }
+    write_index_entry(ctx, bucket, record).await?;
+    if let Some(old) = previous.filter(|old| old.blob != record.blob) {
+        // Leftovers are harmless: cleanup removes blobs no record points to.
+        let _ = BlobStore::delete(ctx.store, std::slice::from_ref(&old.blob)).await;
+    }
+    Ok(())
+}
+
+pub async fn write_index_entry<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &ObjectRecord,
+) -> Result<(), S3Error> {
+    let index = names::index_name(bucket, &record.key);
+    let mut custom = BTreeMap::from([
+        (field::SIZE.to_string(), record.size.to_string()),
+        (field::ETAG.to_string(), record.etag.clone()),
+        (field::MODIFIED.to_string(), record.last_modified_millis.to_string()),
+    ]);
+    if let Some(class) = &record.storage_class {
+        custom.insert(field::STORAGE_CLASS.to_string(), class.clone());
+    }
+    if let Some((alg, _)) = &record.checksum {
+        custom.insert(field::CHECKSUM_ALGORITHM.to_string(), alg.clone());
+    }
+    if let names::IndexName::Truncated { .. } = index {
+        custom.insert(field::FULL_KEY.to_string(), record.key.clone());
+    }
+    ctx.store.put_small(index.name(), Vec::new(), custom).await?;
+    Ok(())
+}
+
+async fn discard_blob<S: MetaStore + BlobStore>(ctx: &Ctx<'_, S>, blob: &str) {
+    let _ = BlobStore::delete(ctx.store, &[blob.to_string()]).await;
+}
+
+pub fn validate_key(key: &str) -> Result<(), S3Error> {
+    if key.len() > KEY_MAX {
+        return Err(S3Error::new(ErrorCode::KeyTooLongError)
+            .detail("MaxSizeAllowed", KEY_MAX.to_string())
+            .detail("Size", key.len().to_string()));
+    }
+    Ok(())
+}
+
+fn check_canned_acl(head: &RequestHead) -> Result<(), S3Error> {
+    match head.header("x-amz-acl") {
+        None | Some("private") | Some("bucket-owner-full-control") | Some("bucket-owner-read") => Ok(()),
+        Some(_) => Err(S3Error::with_message(
+            ErrorCode::NotImplemented,
+            "Canned ACLs other than private are not implemented yet by s3edge.",
+        )),
+    }
+}
+
+fn check_server_side_encryption(head: &RequestHead) -> Result<(), S3Error> {
+    match head.header("x-amz-server-side-encryption") {
+        None | Some("AES256") => Ok(()),
+        Some(_) => Err(S3Error::with_message(
+            ErrorCode::NotImplemented,
+            "Only AES256 server-side encryption (R2's encryption at rest) is available.",
+        )),
+    }
+}
+
+fn user_metadata(head: &RequestHead) -> Result<Vec<(String, String)>, S3Error> {
+    let pairs: Vec<(String, String)> = head
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            name.strip_prefix("x-amz-meta-")
+                .map(|n| (n.to_string(), value.trim().to_string()))
+        })
+        .collect();
+    let size: usize = pairs.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if size > USER_METADATA_MAX {
+        return Err(S3Error::new(ErrorCode::MetadataTooLarge)
+            .detail("Size", size.to_string())
+            .detail("MaxSizeAllowed", USER_METADATA_MAX.to_string()));
+    }
+    Ok(pairs)
+}
+
+fn storage_class(head: &RequestHead) -> Result<Option<String>, S3Error> {
+    match head.header("x-amz-storage-class") {
+        None | Some("STANDARD") => Ok(None),
+        Some(class) if STORAGE_CLASSES.contains(&class) => Ok(Some(class.to_string())),
+        Some(class) => Err(S3Error::new(ErrorCode::InvalidStorageClass).detail("StorageClassRequested", class)),
+    }
+}
+
+/// The content headers S3 stores; `aws-chunked` is framing, not content, and is dropped.
+pub fn content_headers(head: &RequestHead) -> ContentHeaders {
+    let get = |name: &str| head.header(name).map(str::to_string);
+    let encoding = head.header("content-encoding").and_then(|v| {
+        let kept: Vec<&str> = v
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+            .collect();
+        (!kept.is_empty()).then(|| kept.join(","))
+    });
+    ContentHeaders {
+        content_type: get("content-type"),
+        content_encoding: encoding,
+        content_disposition: get("content-disposition"),
+        content_language: get("content-language"),
+        cache_control: get("cache-control"),
+        expires: get("expires"),
+    }
+}

@@ -1,0 +1,52 @@
+//! `MetaStore` on a Workers KV namespace binding.
+
+use super::Platform;
+use crate::store::{KvPage, MetaStore, StoreError, StoreResult};
+
+fn kv_error(err: worker::kv::KvError) -> StoreError {
+    StoreError(format!("KV: {err}"))
+}
+
+impl MetaStore for Platform {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        self.kv.get(name).text().await.map_err(kv_error)
+    }
+
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        let mut builder = self.kv.put(name, value).map_err(kv_error)?;
+        if let Some(metadata) = metadata {
+            builder = builder.metadata(metadata).map_err(kv_error)?;
+        }
+        builder.execute().await.map_err(kv_error)
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        self.kv.delete(name).await.map_err(kv_error)
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        let mut builder = self
+            .kv
+            .list()
+            .prefix(prefix.to_string())
+            .limit(limit as u64);
+        if let Some(cursor) = cursor {
+            builder = builder.cursor(cursor.to_string());
+        }
+        let page = builder.execute().await.map_err(kv_error)?;
+        let entries = page
+            .keys
+            .into_iter()
+            .map(|key| {
+                let metadata = key
+                    .metadata
+                    .and_then(|m| m.as_str().map(str::to_string));
+                (key.name, metadata)
+            })
+            .collect();
+        Ok(KvPage {
+            entries,
+            cursor: (!page.list_complete).then_some(page.cursor).flatten(),
+        })
+    }
+}

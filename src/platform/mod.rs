@@ -1,0 +1,106 @@
+//! The Worker entry on workerd: converts the runtime's request and response, reads settings
+//! from vars and secrets, and implements the storage traits on the KV and R2 bindings.
+
+mod kv;
+mod r2;
+
+use crate::auth::credentials::Users;
+use crate::request::RequestHead;
+use crate::router::RouterConfig;
+use crate::service::{self, Body, Config, Ctx};
+use worker::{event, Context, Env, Headers, Request, Response, ResponseBody};
+
+/// KV namespace binding holding bucket and object records.
+pub const META_BINDING: &str = "S3EDGE_META";
+/// R2 bucket binding holding object bytes and the listing index.
+pub const BLOBS_BINDING: &str = "S3EDGE_BLOBS";
+
+/// The storage both traits are implemented on.
+pub struct Platform {
+    pub kv: worker::kv::KvStore,
+    pub r2: worker::Bucket,
+}
+
+/// Request bodies and R2 bodies alike stay JavaScript streams.
+pub type JsBody = Option<web_sys::ReadableStream>;
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+        .filter(|v| !v.is_empty())
+}
+
+fn config(env: &Env) -> Result<Config, String> {
+    let users = match var(env, "S3EDGE_USERS") {
+        Some(json) => Users::from_json(&json)?,
+        None => match (var(env, "S3EDGE_ACCESS_KEY_ID"), var(env, "S3EDGE_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => Users::single(&id, &secret),
+            _ => return Err("no credentials configured: set S3EDGE_USERS, or S3EDGE_ACCESS_KEY_ID and S3EDGE_SECRET_ACCESS_KEY".into()),
+        },
+    };
+    Ok(Config {
+        users,
+        router: RouterConfig {
+            base_domain: var(env, "S3EDGE_BASE_DOMAIN"),
+            base_path: var(env, "S3EDGE_BASE_PATH")
+                .map(|p| p.trim_end_matches('/').to_string())
+                .unwrap_or_default(),
+        },
+        region: var(env, "S3EDGE_REGION").unwrap_or_else(|| "us-east-1".to_string()),
+    })
+}
+
+fn request_id() -> String {
+    hex::encode_upper(&crate::ops::random_bytes()[..8])
+}
+
+#[event(fetch)]
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let request_id = request_id();
+    let config = match config(&env) {
+        Ok(config) => config,
+        Err(message) => {
+            worker::console_error!("s3edge configuration error: {message}");
+            let err = crate::error::S3Error::internal("The server is not configured.");
+            return Response::error(err.to_xml("/", &request_id), 500);
+        }
+    };
+    let platform = Platform {
+        kv: env.kv(META_BINDING)?,
+        r2: env.bucket(BLOBS_BINDING)?,
+    };
+    let url = req.url()?;
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let head = RequestHead::new(
+        &req.method().to_string(),
+        url.path(),
+        url.query().unwrap_or(""),
+        headers,
+    );
+    let body: JsBody = req.inner().body();
+    let ctx = Ctx {
+        store: &platform,
+        config: &config,
+        now_millis: worker::Date::now().as_millis() as i64,
+        request_id,
+    };
+    let answer = service::handle(&ctx, head, body).await;
+    to_worker_response(answer)
+}
+
+fn to_worker_response(answer: service::Response<JsBody>) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &answer.headers {
+        headers.append(name, value)?;
+    }
+    let body = match answer.body {
+        Body::Empty | Body::Stream(None) => ResponseBody::Empty,
+        Body::Bytes(bytes) => ResponseBody::Body(bytes),
+        Body::Stream(Some(stream)) => ResponseBody::Stream(stream),
+    };
+    Ok(Response::from_body(body)?
+        .with_status(answer.status)
+        .with_headers(headers))
+}

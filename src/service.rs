@@ -1,0 +1,159 @@
+//! The runtime-independent request handler: route, authenticate, dispatch one line per
+//! operation, and shape every answer (request id headers, S3 error XML).
+
+use crate::auth::{self, credentials::Users, Authenticated};
+use crate::error::{ErrorCode, S3Error};
+use crate::ops;
+use crate::request::RequestHead;
+use crate::router::{self, Operation, Route, RouterConfig};
+use crate::store::{BlobStore, MetaStore};
+
+/// Settings read once per isolate from the Worker's vars and secrets.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub users: Users,
+    pub router: RouterConfig,
+    /// Answered by GetBucketLocation for buckets created without a constraint.
+    pub region: String,
+}
+
+/// Everything a handler needs besides the request: storage, settings, the clock and the request id.
+pub struct Ctx<'a, S> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub now_millis: i64,
+    pub request_id: String,
+}
+
+/// An authenticated, routed request.
+pub struct Call<'a> {
+    pub head: &'a RequestHead,
+    pub route: Route,
+    pub auth: Authenticated,
+}
+
+impl Call<'_> {
+    pub fn bucket(&self) -> &str {
+        self.route.bucket.as_deref().unwrap_or_default()
+    }
+
+    pub fn key(&self) -> &str {
+        self.route.key.as_deref().unwrap_or_default()
+    }
+}
+
+pub enum Body<B> {
+    Empty,
+    Bytes(Vec<u8>),
+    Stream(B),
+}
+
+pub struct Response<B> {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body<B>,
+}
+
+impl<B> Response<B> {
+    pub fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub fn xml(status: u16, xml: String) -> Self {
+        Response {
+            status,
+            headers: vec![("content-type".into(), "application/xml".into())],
+            body: Body::Bytes(xml.into_bytes()),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub type OpResult<B> = Result<Response<B>, S3Error>;
+
+/// Handles one request end to end; never fails: errors become S3 error responses.
+pub async fn handle<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    head: RequestHead,
+    body: S::Body,
+) -> Response<S::Body> {
+    let resource = router::route(&head, &ctx.config.router)
+        .map(|r| r.resource)
+        .unwrap_or_else(|_| head.path.clone());
+    let result = dispatch(ctx, &head, body).await;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(err) => error_response(&err, &resource, &ctx.request_id, head.method == "HEAD"),
+    };
+    response
+        .headers
+        .push(("x-amz-request-id".into(), ctx.request_id.clone()));
+    response
+        .headers
+        .push(("x-amz-id-2".into(), ctx.request_id.clone()));
+    response.headers.push(("server".into(), "s3edge".into()));
+    response
+}
+
+/// The S3 error answer; HEAD answers carry no body, as S3's do.
+pub fn error_response<B>(err: &S3Error, resource: &str, request_id: &str, head: bool) -> Response<B> {
+    let mut response = if head {
+        Response::new(err.status())
+    } else {
+        Response::xml(err.status(), err.to_xml(resource, request_id))
+    };
+    response.headers.extend(err.headers.iter().cloned());
+    response
+}
+
+async fn dispatch<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    head: &RequestHead,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let route = router::route(head, &ctx.config.router)?;
+    let auth = auth::authenticate(head, &ctx.config.users, ctx.now_millis.div_euclid(1000))?;
+    let call = Call { head, route, auth };
+    use Operation::*;
+    match call.route.operation {
+        ListBuckets => ops::bucket::list_buckets(ctx, &call).await,
+        CreateBucket => ops::bucket::create_bucket(ctx, &call, body).await,
+        DeleteBucket => ops::bucket::delete_bucket(ctx, &call).await,
+        HeadBucket => ops::bucket::head_bucket(ctx, &call).await,
+        GetBucketLocation => ops::bucket::get_bucket_location(ctx, &call).await,
+        ListObjects => ops::list::list_objects(ctx, &call, false).await,
+        ListObjectsV2 => ops::list::list_objects(ctx, &call, true).await,
+        PutObject => ops::put::put_object(ctx, &call, body).await,
+        GetObject => ops::get::get_object(ctx, &call, true).await,
+        HeadObject => ops::get::get_object(ctx, &call, false).await,
+        DeleteObject => ops::delete::delete_object(ctx, &call).await,
+        DeleteObjects => ops::delete::delete_objects(ctx, &call, body).await,
+        other => Err(S3Error::not_implemented(&other.name())),
+    }
+}
+
+/// Rejects requests the S3 semantics of which we cannot honour yet, before they change anything.
+pub fn require_absent(head: &RequestHead, header: &str) -> Result<(), S3Error> {
+    match head.header(header) {
+        Some(_) => Err(S3Error::with_message(
+            ErrorCode::NotImplemented,
+            format!("The {header} header is not implemented yet by s3edge."),
+        )),
+        None => Ok(()),
+    }
+}

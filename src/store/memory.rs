@@ -1,0 +1,264 @@
+//! In-memory KV and R2 for native tests, with R2's list semantics (prefix, startAfter, delimiter,
+//! cursor) and a fault switch that fails the N-th storage call, to test the no-loss rules.
+
+use super::*;
+use crate::error::ErrorCode;
+use md5::Md5;
+use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+struct StoredBlob {
+    bytes: Vec<u8>,
+    uploaded_millis: i64,
+    custom: BTreeMap<String, String>,
+}
+
+/// Both stores in one value, so that one call counter covers KV and R2 alike.
+#[derive(Default)]
+pub struct MemoryStore {
+    kv: RefCell<BTreeMap<String, (String, Option<String>)>>,
+    blobs: RefCell<BTreeMap<String, StoredBlob>>,
+    calls: Cell<usize>,
+    fail_at: Cell<Option<usize>>,
+    /// Size of the slices a filtered upload is fed in (exercises streaming).
+    pub slice: Cell<usize>,
+    pub now_millis: Cell<i64>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        let store = MemoryStore::default();
+        store.slice.set(7);
+        store
+    }
+
+    /// Makes the `n`-th storage call from now (1-based) fail, and every call after it.
+    pub fn fail_from_call(&self, n: usize) {
+        self.fail_at.set(Some(self.calls.get() + n));
+    }
+
+    pub fn heal(&self) {
+        self.fail_at.set(None);
+    }
+
+    /// Storage calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.get()
+    }
+
+    pub fn blob_names(&self) -> Vec<String> {
+        self.blobs.borrow().keys().cloned().collect()
+    }
+
+    pub fn blob_bytes(&self, name: &str) -> Option<Vec<u8>> {
+        self.blobs.borrow().get(name).map(|b| b.bytes.clone())
+    }
+
+    pub fn kv_names(&self) -> Vec<String> {
+        self.kv.borrow().keys().cloned().collect()
+    }
+
+    fn tick(&self) -> StoreResult<()> {
+        let n = self.calls.get() + 1;
+        self.calls.set(n);
+        match self.fail_at.get() {
+            Some(at) if n >= at => Err(StoreError(format!("injected failure at call {n}"))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl MetaStore for MemoryStore {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        self.tick()?;
+        Ok(self.kv.borrow().get(name).map(|(v, _)| v.clone()))
+    }
+
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        self.tick()?;
+        assert!(name.len() <= crate::names::KV_NAME_MAX, "KV name over 512 bytes");
+        self.kv
+            .borrow_mut()
+            .insert(name.to_string(), (value.to_string(), metadata.map(str::to_string)));
+        Ok(())
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        self.tick()?;
+        self.kv.borrow_mut().remove(name);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        self.tick()?;
+        let kv = self.kv.borrow();
+        let mut entries: Vec<(String, Option<String>)> = kv
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter(|(k, _)| cursor.is_none_or(|c| k.as_str() > c))
+            .map(|(k, (_, m))| (k.clone(), m.clone()))
+            .take(limit as usize + 1)
+            .collect();
+        let cursor = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        Ok(KvPage { entries, cursor })
+    }
+}
+
+impl BlobStore for MemoryStore {
+    type Body = Vec<u8>;
+
+    async fn put(&self, name: &str, upload: BlobUpload<Vec<u8>>) -> Result<BlobWritten, S3Error> {
+        self.tick()?;
+        let (bytes, verified) = match upload.filter {
+            Some(mut filter) => {
+                let mut out = Vec::new();
+                for slice in upload.body.chunks(self.slice.get().max(1)) {
+                    out.extend(filter.push(slice)?);
+                }
+                (out, Some(filter.finish()?))
+            }
+            None => (upload.body, None),
+        };
+        if bytes.len() as u64 != upload.length {
+            return Err(S3Error::new(ErrorCode::IncompleteBody));
+        }
+        let md5: [u8; 16] = Md5::digest(&bytes).into();
+        if upload.r2_md5.is_some_and(|want| want != md5) {
+            return Err(S3Error::new(ErrorCode::BadDigest));
+        }
+        if let Some(want) = upload.r2_sha256 {
+            let got: [u8; 32] = Sha256::digest(&bytes).into();
+            if want != got {
+                return Err(S3Error::new(ErrorCode::XAmzContentSHA256Mismatch));
+            }
+        }
+        let size = bytes.len() as u64;
+        self.blobs.borrow_mut().insert(
+            name.to_string(),
+            StoredBlob {
+                bytes,
+                uploaded_millis: self.now_millis.get(),
+                custom: upload.custom,
+            },
+        );
+        Ok(BlobWritten {
+            size,
+            md5_hex: hex::encode(md5),
+            verified,
+        })
+    }
+
+    async fn put_small(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        custom: BTreeMap<String, String>,
+    ) -> StoreResult<()> {
+        self.tick()?;
+        assert!(name.len() <= crate::names::R2_NAME_MAX, "R2 name over 1,024 bytes");
+        self.blobs.borrow_mut().insert(
+            name.to_string(),
+            StoredBlob {
+                bytes,
+                uploaded_millis: self.now_millis.get(),
+                custom,
+            },
+        );
+        Ok(())
+    }
+
+    async fn get(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<Vec<u8>>> {
+        self.tick()?;
+        let blobs = self.blobs.borrow();
+        Ok(blobs.get(name).map(|b| match range {
+            Some((start, end)) => b.bytes[start as usize..=end as usize].to_vec(),
+            None => b.bytes.clone(),
+        }))
+    }
+
+    async fn delete(&self, names: &[String]) -> StoreResult<()> {
+        self.tick()?;
+        let mut blobs = self.blobs.borrow_mut();
+        for name in names {
+            blobs.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn list(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
+        self.tick()?;
+        let blobs = self.blobs.borrow();
+        let after = options.cursor.or(options.start_after);
+        let mut page = BlobPage::default();
+        let mut count = 0usize;
+        let mut last_prefix: Option<String> = None;
+        let mut last: Option<String> = None;
+        let mut more = false;
+        for (name, blob) in blobs.range(options.prefix.to_string()..) {
+            if !name.starts_with(options.prefix) {
+                break;
+            }
+            if after.is_some_and(|a| name.as_str() <= a) {
+                continue;
+            }
+            if let Some(c) = options.cursor {
+                // A cursor ending a delimited prefix skips the rest of that prefix.
+                if c.ends_with('\u{0}') && name.starts_with(&c[..c.len() - 1]) {
+                    continue;
+                }
+            }
+            let grouped = options.delimiter.filter(|d| !d.is_empty()).and_then(|d| {
+                name[options.prefix.len()..]
+                    .find(d)
+                    .map(|at| name[..options.prefix.len() + at + d.len()].to_string())
+            });
+            if let Some(prefix) = &grouped {
+                if last_prefix.as_deref() == Some(prefix.as_str()) {
+                    continue;
+                }
+            }
+            if count == options.limit as usize {
+                more = true;
+                break;
+            }
+            count += 1;
+            match grouped {
+                Some(prefix) => {
+                    last = Some(format!("{prefix}\u{0}"));
+                    page.delimited_prefixes.push(prefix.clone());
+                    last_prefix = Some(prefix);
+                }
+                None => {
+                    last = Some(name.clone());
+                    page.entries.push(BlobEntry {
+                        name: name.clone(),
+                        size: blob.bytes.len() as u64,
+                        uploaded_millis: blob.uploaded_millis,
+                        custom: blob.custom.clone(),
+                    });
+                }
+            }
+        }
+        if more {
+            page.cursor = last;
+        }
+        Ok(page)
+    }
+
+    async fn read_body(&self, body: Vec<u8>, limit: usize) -> Result<Vec<u8>, S3Error> {
+        if body.len() > limit {
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "The request body is too large.",
+            ));
+        }
+        Ok(body)
+    }
+}

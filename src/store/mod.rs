@@ -1,0 +1,111 @@
+//! The two narrow storage interfaces the S3 logic uses, shaped like Workers KV and R2,
+//! and the types that cross them. `platform` implements them on workerd, `memory` natively.
+
+pub mod memory;
+
+use crate::body::BodyFilter;
+use crate::checksum::VerifiedBody;
+use crate::error::S3Error;
+use std::collections::BTreeMap;
+
+/// A storage failure that is not the client's fault (answered as InternalError).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl From<StoreError> for S3Error {
+    fn from(err: StoreError) -> Self {
+        S3Error::internal(format!("storage: {}", err.0))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of a KV `list`.
+#[derive(Debug, Clone, Default)]
+pub struct KvPage {
+    /// Names in byte order, each with the metadata string stored beside it.
+    pub entries: Vec<(String, Option<String>)>,
+    /// Present when more names follow.
+    pub cursor: Option<String>,
+}
+
+/// Workers KV as the S3 logic sees it: string values addressed by names of at most 512 bytes.
+#[allow(async_fn_in_trait)]
+pub trait MetaStore {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>>;
+    /// `metadata` is a small string returned by `list` (at most 1,024 bytes on KV).
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()>;
+    async fn delete(&self, name: &str) -> StoreResult<()>;
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage>;
+}
+
+/// What a blob write must carry besides the bytes.
+pub struct BlobUpload<B> {
+    pub body: B,
+    /// Exact number of bytes R2 must receive (after any aws-chunked decoding).
+    pub length: u64,
+    /// Set when the bytes must pass through Rust (aws-chunked decoding, CRC checksums).
+    pub filter: Option<BodyFilter>,
+    /// Digests R2 verifies itself while storing; a mismatch fails the write.
+    pub r2_md5: Option<[u8; 16]>,
+    pub r2_sha256: Option<[u8; 32]>,
+    /// R2 custom metadata (used to find the owner record of a blob during cleanup).
+    pub custom: BTreeMap<String, String>,
+}
+
+/// The result of a stored blob write.
+#[derive(Debug, Clone)]
+pub struct BlobWritten {
+    pub size: u64,
+    /// Lower-case hex MD5 of the bytes, as R2 reports it for a single-part write.
+    pub md5_hex: String,
+    /// What the Rust-side filter verified, when one ran.
+    pub verified: Option<VerifiedBody>,
+}
+
+/// An R2 object seen by `list` or `head`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    pub name: String,
+    pub size: u64,
+    pub uploaded_millis: i64,
+    pub custom: BTreeMap<String, String>,
+}
+
+/// One page of an R2 `list`.
+#[derive(Debug, Clone, Default)]
+pub struct BlobPage {
+    pub entries: Vec<BlobEntry>,
+    pub delimited_prefixes: Vec<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BlobListOptions<'a> {
+    pub prefix: &'a str,
+    pub start_after: Option<&'a str>,
+    pub delimiter: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: u32,
+}
+
+/// R2 as the S3 logic sees it. `Body` is the runtime's opaque byte stream.
+#[allow(async_fn_in_trait)]
+pub trait BlobStore {
+    type Body;
+    /// Writes a blob; integrity failures come back as the S3 error to answer.
+    async fn put(&self, name: &str, upload: BlobUpload<Self::Body>) -> Result<BlobWritten, S3Error>;
+    /// Writes a small blob from bytes held in memory (index entries, markers).
+    async fn put_small(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        custom: BTreeMap<String, String>,
+    ) -> StoreResult<()>;
+    /// Reads a blob or an inclusive byte range of it.
+    async fn get(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<Self::Body>>;
+    async fn delete(&self, names: &[String]) -> StoreResult<()>;
+    async fn list(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage>;
+    /// Reads a small request body (an XML document) into memory, refusing more than `limit` bytes.
+    async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error>;
+}
