@@ -76,9 +76,7 @@ impl ErrorCode {
             | MetadataTooLarge
             | MissingSecurityHeader
             | XAmzContentSHA256Mismatch => 400,
-            AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => {
-                403
-            }
+            AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => 403,
             NoSuchBucket | NoSuchKey | NoSuchTagSet | NoSuchUpload => 404,
             MethodNotAllowed => 405,
             MissingContentLength => 411,

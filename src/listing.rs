@@ -55,18 +55,14 @@ impl ListItem {
 pub struct ListResult {
     pub items: Vec<ListItem>,
     pub is_truncated: bool,
+    /// When truncated: the key or common prefix the next page starts after.
+    pub resume_after: Option<String>,
 }
 
-impl ListResult {
-    /// The key or common prefix a following page starts after.
-    pub fn last_position(&self) -> Option<&str> {
-        self.items.last().map(ListItem::sort_key)
-    }
-}
-
-/// Most R2 pages a single listing request may read before answering (a page of 1,000 entries
-/// needs two; the rest absorbs entries skipped around a truncated-name group).
-const MAX_R2_CALLS: usize = 8;
+/// Most R2 `list` calls one listing page may make. R2 returns fewer entries per call when
+/// custom metadata is included (Miniflare: 100), so a page of 1,000 keys takes about ten.
+/// A page that runs out of calls is answered short, truncated, and resumes where it stopped.
+const MAX_R2_CALLS: usize = 16;
 
 pub async fn list_page<B: BlobStore>(
     blobs: &B,
@@ -83,7 +79,9 @@ pub async fn list_page<B: BlobStore>(
     let r2_delimiter = query.delimiter.as_deref().filter(|_| prefix_exact);
     let start_after = query.start_after.as_deref().map(|after| {
         let rolls_up = query.delimiter.as_deref().is_some_and(|d| {
-            after.starts_with(query.prefix.as_str()) && after.ends_with(d) && after.len() > query.prefix.len()
+            after.starts_with(query.prefix.as_str())
+                && after.ends_with(d)
+                && after.len() > query.prefix.len()
         });
         let mut name = names::index_start_after(bucket, after);
         if rolls_up {
@@ -96,40 +94,80 @@ pub async fn list_page<B: BlobStore>(
     let want = query.max_keys + 1;
     let mut items: Vec<ListItem> = Vec::new();
     let mut cursor: Option<String> = None;
+    // Index names of keys too long for R2 share a prefix and arrive in hash order: a page may
+    // only end once such a group has been read whole, so that it can be sorted by full key.
+    let mut open_group: Option<String> = None;
+    let mut last_seen: Option<String> = None;
     for _ in 0..MAX_R2_CALLS {
         let page = blobs
-            .list(BlobListOptions {
+            .list_blobs(BlobListOptions {
                 prefix: &r2_prefix,
-                start_after: if cursor.is_none() { start_after.as_deref() } else { None },
+                start_after: if cursor.is_none() {
+                    start_after.as_deref()
+                } else {
+                    None
+                },
                 delimiter: r2_delimiter,
                 cursor: cursor.as_deref(),
-                limit: (want - items.len().min(want)).clamp(1, 1000) as u32,
+                limit: 1000,
             })
             .await?;
         for entry in &page.entries {
+            if entry.custom.contains_key(field::FULL_KEY) {
+                open_group = Some(names::truncated_group(&entry.name).to_string());
+            } else if open_group
+                .as_deref()
+                .is_some_and(|g| !entry.name.starts_with(g))
+            {
+                open_group = None;
+            }
+            last_seen = Some(entry_key(entry, &namespace));
             if let Some(item) = entry_item(entry, &namespace, query) {
                 items.push(item);
             }
         }
         for name in &page.delimited_prefixes {
             let prefix = name[namespace.len()..].to_string();
-            if query.start_after.as_deref().is_none_or(|after| prefix.as_str() > after) {
+            last_seen = last_seen.max(Some(prefix.clone()));
+            if query
+                .start_after
+                .as_deref()
+                .is_none_or(|after| prefix.as_str() > after)
+            {
                 items.push(ListItem::CommonPrefix(prefix));
             }
         }
         cursor = page.cursor;
-        if cursor.is_none() || count_distinct(&mut items) >= want {
+        if cursor.is_none() || (open_group.is_none() && count_distinct(&mut items) >= want) {
             break;
         }
     }
     count_distinct(&mut items);
-    let more_in_store = cursor.is_some();
-    let is_truncated = items.len() > query.max_keys || (more_in_store && items.len() == query.max_keys);
+    // Also truncated when the call budget ran out before the store did: the page is short,
+    // and the next one resumes where this one stopped.
+    let is_truncated = items.len() > query.max_keys || cursor.is_some();
     items.truncate(query.max_keys);
+    let resume_after = if is_truncated {
+        items.last().map(|i| i.sort_key().to_string()).or(last_seen)
+    } else {
+        None
+    };
     Ok(ListResult {
         items,
         is_truncated,
+        resume_after,
     })
+}
+
+fn entry_key(entry: &BlobEntry, namespace: &str) -> String {
+    match entry.custom.get(field::FULL_KEY) {
+        Some(full) => full.clone(),
+        None => entry
+            .name
+            .get(namespace.len()..)
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// Sorts by key (truncated-name groups may arrive out of order) and merges repeated
@@ -141,10 +179,7 @@ fn count_distinct(items: &mut Vec<ListItem>) -> usize {
 }
 
 fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<ListItem> {
-    let key = match entry.custom.get(field::FULL_KEY) {
-        Some(full) => full.clone(),
-        None => entry.name.get(namespace.len()..)?.to_string(),
-    };
+    let key = entry_key(entry, namespace);
     if !key.starts_with(query.prefix.as_str()) {
         return None;
     }
@@ -158,12 +193,18 @@ fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<L
                 .then_some(ListItem::CommonPrefix(prefix));
         }
     }
-    if query.start_after.as_deref().is_some_and(|after| key.as_str() <= after) {
+    if query
+        .start_after
+        .as_deref()
+        .is_some_and(|after| key.as_str() <= after)
+    {
         return None;
     }
     let meta = |name: &str| entry.custom.get(name).cloned();
     Some(ListItem::Object(ListedObject {
-        size: meta(field::SIZE).and_then(|s| s.parse().ok()).unwrap_or(entry.size),
+        size: meta(field::SIZE)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(entry.size),
         etag: meta(field::ETAG).unwrap_or_default(),
         last_modified_millis: meta(field::MODIFIED)
             .and_then(|m| m.parse().ok())

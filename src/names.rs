@@ -34,7 +34,10 @@ pub fn object_record(bucket: &str, key: &str) -> String {
     if plain.len() <= KV_NAME_MAX {
         plain
     } else {
-        format!("object#/{bucket}/{}", hex::encode(Sha256::digest(key.as_bytes())))
+        format!(
+            "object#/{bucket}/{}",
+            hex::encode(Sha256::digest(key.as_bytes()))
+        )
     }
 }
 
@@ -80,6 +83,11 @@ pub fn index_name(bucket: &str, key: &str) -> IndexName {
         name: format!("{group}\u{1}{hash}"),
         group,
     }
+}
+
+/// The group prefix of a truncated index name (the name without its hash suffix).
+pub fn truncated_group(name: &str) -> &str {
+    &name[..name.len().saturating_sub(INDEX_HASH_SUFFIX)]
 }
 
 /// The R2 `startAfter` that lists every key greater than `key` (and possibly a few
@@ -131,7 +139,10 @@ mod tests {
     #[test]
     fn short_names_keep_the_key() {
         assert_eq!(object_record("b", "a/b c"), "object/b/a/b c");
-        assert_eq!(index_name("b", "k"), IndexName::Verbatim("index/b/k".into()));
+        assert_eq!(
+            index_name("b", "k"),
+            IndexName::Verbatim("index/b/k".into())
+        );
     }
 
     #[test]
@@ -173,7 +184,12 @@ mod tests {
             let after = index_start_after(bucket, s);
             for k in &keys {
                 if k > s {
-                    assert!(index_name(bucket, k).name() > after.as_str(), "{} after {}", k.len(), s.len());
+                    assert!(
+                        index_name(bucket, k).name() > after.as_str(),
+                        "{} after {}",
+                        k.len(),
+                        s.len()
+                    );
                 }
             }
         }

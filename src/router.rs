@@ -350,57 +350,205 @@ mod tests {
         (r.operation, r.bucket, r.key)
     }
 
+    /// Method, target, expected operation, bucket, key.
+    type Example = (
+        &'static str,
+        &'static str,
+        Operation,
+        Option<String>,
+        Option<String>,
+    );
+
     /// Requests as the S3 API Reference shows them in each operation's "Request Syntax".
     #[test]
     fn path_style_examples_from_the_api_reference() {
         let b = || Some("examplebucket".to_string());
         let k = |s: &str| Some(s.to_string());
-        let table: &[(&str, &str, Operation, Option<String>, Option<String>)] = &[
+        let table: &[Example] = &[
             ("GET", "/", ListBuckets, None, None),
             ("PUT", "/examplebucket", CreateBucket, b(), None),
             ("DELETE", "/examplebucket", DeleteBucket, b(), None),
             ("HEAD", "/examplebucket", HeadBucket, b(), None),
-            ("GET", "/examplebucket?location", GetBucketLocation, b(), None),
-            ("GET", "/examplebucket?list-type=2&max-keys=2&prefix=J", ListObjectsV2, b(), None),
-            ("GET", "/examplebucket?prefix=N&marker=Ned&max-keys=40", ListObjects, b(), None),
+            (
+                "GET",
+                "/examplebucket?location",
+                GetBucketLocation,
+                b(),
+                None,
+            ),
+            (
+                "GET",
+                "/examplebucket?list-type=2&max-keys=2&prefix=J",
+                ListObjectsV2,
+                b(),
+                None,
+            ),
+            (
+                "GET",
+                "/examplebucket?prefix=N&marker=Ned&max-keys=40",
+                ListObjects,
+                b(),
+                None,
+            ),
             ("POST", "/examplebucket?delete", DeleteObjects, b(), None),
-            ("GET", "/examplebucket?uploads&max-uploads=3", ListMultipartUploads, b(), None),
-            ("GET", "/examplebucket?versions", ListObjectVersions, b(), None),
-            ("GET", "/examplebucket?lifecycle", GetBucketLifecycle, b(), None),
+            (
+                "GET",
+                "/examplebucket?uploads&max-uploads=3",
+                ListMultipartUploads,
+                b(),
+                None,
+            ),
+            (
+                "GET",
+                "/examplebucket?versions",
+                ListObjectVersions,
+                b(),
+                None,
+            ),
+            (
+                "GET",
+                "/examplebucket?lifecycle",
+                GetBucketLifecycle,
+                b(),
+                None,
+            ),
             ("PUT", "/examplebucket?website", PutBucketWebsite, b(), None),
             ("GET", "/examplebucket?acl", GetBucketAcl, b(), None),
-            ("DELETE", "/examplebucket?tagging", DeleteBucketTagging, b(), None),
-            ("GET", "/examplebucket/my-image.jpg", GetObject, b(), k("my-image.jpg")),
-            ("HEAD", "/examplebucket/my-image.jpg", HeadObject, b(), k("my-image.jpg")),
-            ("PUT", "/examplebucket/my-image.jpg", PutObject, b(), k("my-image.jpg")),
-            ("DELETE", "/examplebucket/my-image.jpg", DeleteObject, b(), k("my-image.jpg")),
-            ("GET", "/examplebucket/my-image.jpg?acl", GetObjectAcl, b(), k("my-image.jpg")),
-            ("PUT", "/examplebucket/doc.pdf?tagging", PutObjectTagging, b(), k("doc.pdf")),
-            ("POST", "/examplebucket/example-object?uploads", CreateMultipartUpload, b(), k("example-object")),
-            ("PUT", "/examplebucket/example-object?partNumber=1&uploadId=VXBs", UploadPart, b(), k("example-object")),
-            ("POST", "/examplebucket/example-object?uploadId=VXBs", CompleteMultipartUpload, b(), k("example-object")),
-            ("DELETE", "/examplebucket/example-object?uploadId=VXBs", AbortMultipartUpload, b(), k("example-object")),
-            ("GET", "/examplebucket/example-object?uploadId=VXBs&max-parts=2", ListParts, b(), k("example-object")),
-            ("POST", "/examplebucket/archive.zip?restore", RestoreObject, b(), k("archive.zip")),
-            ("PUT", "/examplebucket/app.log?append&position=0", AppendObject, b(), k("app.log")),
-            ("GET", "/examplebucket/photos/2006/Feb/p%20x.jpg", GetObject, b(), k("photos/2006/Feb/p x.jpg")),
+            (
+                "DELETE",
+                "/examplebucket?tagging",
+                DeleteBucketTagging,
+                b(),
+                None,
+            ),
+            (
+                "GET",
+                "/examplebucket/my-image.jpg",
+                GetObject,
+                b(),
+                k("my-image.jpg"),
+            ),
+            (
+                "HEAD",
+                "/examplebucket/my-image.jpg",
+                HeadObject,
+                b(),
+                k("my-image.jpg"),
+            ),
+            (
+                "PUT",
+                "/examplebucket/my-image.jpg",
+                PutObject,
+                b(),
+                k("my-image.jpg"),
+            ),
+            (
+                "DELETE",
+                "/examplebucket/my-image.jpg",
+                DeleteObject,
+                b(),
+                k("my-image.jpg"),
+            ),
+            (
+                "GET",
+                "/examplebucket/my-image.jpg?acl",
+                GetObjectAcl,
+                b(),
+                k("my-image.jpg"),
+            ),
+            (
+                "PUT",
+                "/examplebucket/doc.pdf?tagging",
+                PutObjectTagging,
+                b(),
+                k("doc.pdf"),
+            ),
+            (
+                "POST",
+                "/examplebucket/example-object?uploads",
+                CreateMultipartUpload,
+                b(),
+                k("example-object"),
+            ),
+            (
+                "PUT",
+                "/examplebucket/example-object?partNumber=1&uploadId=VXBs",
+                UploadPart,
+                b(),
+                k("example-object"),
+            ),
+            (
+                "POST",
+                "/examplebucket/example-object?uploadId=VXBs",
+                CompleteMultipartUpload,
+                b(),
+                k("example-object"),
+            ),
+            (
+                "DELETE",
+                "/examplebucket/example-object?uploadId=VXBs",
+                AbortMultipartUpload,
+                b(),
+                k("example-object"),
+            ),
+            (
+                "GET",
+                "/examplebucket/example-object?uploadId=VXBs&max-parts=2",
+                ListParts,
+                b(),
+                k("example-object"),
+            ),
+            (
+                "POST",
+                "/examplebucket/archive.zip?restore",
+                RestoreObject,
+                b(),
+                k("archive.zip"),
+            ),
+            (
+                "PUT",
+                "/examplebucket/app.log?append&position=0",
+                AppendObject,
+                b(),
+                k("app.log"),
+            ),
+            (
+                "GET",
+                "/examplebucket/photos/2006/Feb/p%20x.jpg",
+                GetObject,
+                b(),
+                k("photos/2006/Feb/p x.jpg"),
+            ),
         ];
         for (method, target, expected, bucket, key) in table {
-            assert_eq!(op(method, target), (*expected, bucket.clone(), key.clone()), "{method} {target}");
+            assert_eq!(
+                op(method, target),
+                (*expected, bucket.clone(), key.clone()),
+                "{method} {target}"
+            );
         }
     }
 
     #[test]
     fn virtual_hosted_style_takes_the_bucket_from_the_host() {
         let r = route(
-            &head("GET", "/puppy.jpg", "examplebucket.s3.example.com:8787", &[]),
+            &head(
+                "GET",
+                "/puppy.jpg",
+                "examplebucket.s3.example.com:8787",
+                &[],
+            ),
             &config(),
         )
         .unwrap();
         assert_eq!(r.operation, GetObject);
         assert_eq!(r.bucket.as_deref(), Some("examplebucket"));
         assert_eq!(r.key.as_deref(), Some("puppy.jpg"));
-        let r = route(&head("GET", "/?list-type=2", "examplebucket.s3.example.com", &[]), &config()).unwrap();
+        let r = route(
+            &head("GET", "/?list-type=2", "examplebucket.s3.example.com", &[]),
+            &config(),
+        )
+        .unwrap();
         assert_eq!(r.operation, ListObjectsV2);
     }
 
@@ -409,7 +557,11 @@ mod tests {
         let copy = [("x-amz-copy-source", "/src/key")];
         let r = route(&head("PUT", "/b/k", "h", &copy), &config()).unwrap();
         assert_eq!(r.operation, CopyObject);
-        let r = route(&head("PUT", "/b/k?partNumber=2&uploadId=x", "h", &copy), &config()).unwrap();
+        let r = route(
+            &head("PUT", "/b/k?partNumber=2&uploadId=x", "h", &copy),
+            &config(),
+        )
+        .unwrap();
         assert_eq!(r.operation, UploadPartCopy);
     }
 
@@ -420,7 +572,10 @@ mod tests {
             base_path: "/api/v1/s3".into(),
         };
         let r = route(&head("GET", "/api/v1/s3/b/k", "h", &[]), &cfg).unwrap();
-        assert_eq!((r.bucket.as_deref(), r.key.as_deref()), (Some("b"), Some("k")));
+        assert_eq!(
+            (r.bucket.as_deref(), r.key.as_deref()),
+            (Some("b"), Some("k"))
+        );
         assert!(route(&head("GET", "/b/k", "h", &[]), &cfg).is_err());
     }
 

@@ -111,7 +111,12 @@ pub async fn handle<S: MetaStore + BlobStore>(
 }
 
 /// The S3 error answer; HEAD answers carry no body, as S3's do.
-pub fn error_response<B>(err: &S3Error, resource: &str, request_id: &str, head: bool) -> Response<B> {
+pub fn error_response<B>(
+    err: &S3Error,
+    resource: &str,
+    request_id: &str,
+    head: bool,
+) -> Response<B> {
     let mut response = if head {
         Response::new(err.status())
     } else {

@@ -21,7 +21,7 @@ pub const CREDENTIAL_PARAM: &str = "X-Amz-Credential";
 pub const DATE_PARAM: &str = "X-Amz-Date";
 pub const EXPIRES_PARAM: &str = "X-Amz-Expires";
 pub const SIGNED_HEADERS_PARAM: &str = "X-Amz-SignedHeaders";
-pub const SIGNATURE_PARAM: &str = "X-Amz-Signature";
+pub const SIGNATURE_PARAM: &str = sigv4::SIGNATURE_PARAM;
 pub const SECURITY_TOKEN_PARAM: &str = "X-Amz-Security-Token";
 pub const CONTENT_SHA256_PARAM: &str = "X-Amz-Content-Sha256";
 

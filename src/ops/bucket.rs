@@ -41,7 +41,13 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         created_millis: ctx.now_millis,
         location,
     };
-    MetaStore::put(ctx.store, &names::bucket_record(bucket), &record.to_json(), None).await?;
+    MetaStore::put(
+        ctx.store,
+        &names::bucket_record(bucket),
+        &record.to_json(),
+        None,
+    )
+    .await?;
     MetaStore::put(
         ctx.store,
         &names::owner_bucket(&record.owner, bucket),
@@ -139,8 +145,11 @@ pub fn validate_bucket_name(name: &str) -> Result<(), S3Error> {
     if name.contains("..") || name.contains(".-") || name.contains("-.") {
         return Err(invalid());
     }
-    let looks_like_ip = name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok());
-    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p));
+    let looks_like_ip =
+        name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok());
+    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"]
+        .iter()
+        .any(|p| name.starts_with(p));
     let reserved_suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
         .iter()
         .any(|s| name.ends_with(s));
@@ -160,8 +169,17 @@ mod tests {
             assert!(validate_bucket_name(good).is_ok(), "{good}");
         }
         for bad in [
-            "ab", "UPPER", "a..b", "-ab", "ab-", "192.168.1.1", "a_b", "xn--abc", "abc-s3alias",
-            "a.-b", &"a".repeat(64),
+            "ab",
+            "UPPER",
+            "a..b",
+            "-ab",
+            "ab-",
+            "192.168.1.1",
+            "a_b",
+            "xn--abc",
+            "abc-s3alias",
+            "a.-b",
+            &"a".repeat(64),
         ] {
             assert!(validate_bucket_name(bad).is_err(), "{bad}");
         }

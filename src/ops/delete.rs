@@ -32,7 +32,7 @@ pub async fn remove<S: MetaStore + BlobStore>(
     };
     MetaStore::delete(ctx.store, &names::object_record(bucket, key)).await?;
     let index = names::index_name(bucket, key);
-    BlobStore::delete(ctx.store, &[index.name().to_string(), record.blob]).await?;
+    BlobStore::delete_blobs(ctx.store, &[index.name().to_string(), record.blob]).await?;
     Ok(())
 }
 
@@ -43,9 +43,10 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
 ) -> OpResult<S::Body> {
     let head = call.head;
     let has_digest = head.header("content-md5").is_some()
-        || head.headers.iter().any(|(name, _)| {
-            name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-mode"
-        })
+        || head
+            .headers
+            .iter()
+            .any(|(name, _)| name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-mode")
         || head.header("x-amz-sdk-checksum-algorithm").is_some();
     if !has_digest {
         return Err(S3Error::with_message(

@@ -27,9 +27,11 @@ pub async fn load_record<S: MetaStore + BlobStore>(
     bucket: &str,
     key: &str,
 ) -> Result<Option<ObjectRecord>, S3Error> {
-    Ok(MetaStore::get(ctx.store, &names::object_record(bucket, key))
-        .await?
-        .and_then(|json| ObjectRecord::from_json(&json)))
+    Ok(
+        MetaStore::get(ctx.store, &names::object_record(bucket, key))
+            .await?
+            .and_then(|json| ObjectRecord::from_json(&json)),
+    )
 }
 
 fn no_such_key(key: &str) -> S3Error {
@@ -49,9 +51,16 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     }
     // An overwrite may retire the blob between our record read and blob read: read again.
     for _ in 0..3 {
-        let record = load_record(ctx, bucket, key).await?.ok_or_else(|| no_such_key(key))?;
-        let preconditions = conditional::Preconditions::from_head_at(head, "", ctx.now_millis / 1000);
-        match conditional::evaluate_read(&preconditions, &record.quoted_etag(), record.last_modified_millis / 1000) {
+        let record = load_record(ctx, bucket, key)
+            .await?
+            .ok_or_else(|| no_such_key(key))?;
+        let preconditions =
+            conditional::Preconditions::from_head_at(head, "", ctx.now_millis / 1000);
+        match conditional::evaluate_read(
+            &preconditions,
+            &record.quoted_etag(),
+            record.last_modified_millis / 1000,
+        ) {
             Decision::Proceed => {}
             Decision::NotModified => {
                 return Ok(Response::new(304)
@@ -59,17 +68,26 @@ pub async fn get_object<S: MetaStore + BlobStore>(
                     .header("last-modified", xml::http_date(record.last_modified_millis)));
             }
             Decision::PreconditionFailed => {
-                return Err(S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", "If-Match"));
+                return Err(
+                    S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", "If-Match")
+                );
             }
         }
         let byte_range = match head.header("range").and_then(range::parse) {
             Some(spec) => Some(range::resolve(&spec, record.size)?),
             None => None,
         };
-        let mut response = object_headers(&record, head.header("x-amz-checksum-mode"), byte_range.is_none());
+        let mut response = object_headers(
+            &record,
+            head.header("x-amz-checksum-mode"),
+            byte_range.is_none(),
+        );
         let (status, length) = match byte_range {
             Some((start, end)) => {
-                response = response.header("content-range", range::content_range(start, end, record.size));
+                response = response.header(
+                    "content-range",
+                    range::content_range(start, end, record.size),
+                );
                 (206, end - start + 1)
             }
             None => (200, record.size),
@@ -85,7 +103,7 @@ pub async fn get_object<S: MetaStore + BlobStore>(
         if !with_body || length == 0 {
             return Ok(response);
         }
-        match BlobStore::get(ctx.store, &record.blob, byte_range).await? {
+        match BlobStore::get_blob(ctx.store, &record.blob, byte_range).await? {
             Some(stream) => {
                 response.body = Body::Stream(stream);
                 return Ok(response);
@@ -93,11 +111,17 @@ pub async fn get_object<S: MetaStore + BlobStore>(
             None => continue,
         }
     }
-    Err(S3Error::internal("the object changed while it was read; retry"))
+    Err(S3Error::internal(
+        "the object changed while it was read; retry",
+    ))
 }
 
 /// The headers GET and HEAD share.
-pub fn object_headers<B>(record: &ObjectRecord, checksum_mode: Option<&str>, whole: bool) -> Response<B> {
+pub fn object_headers<B>(
+    record: &ObjectRecord,
+    checksum_mode: Option<&str>,
+    whole: bool,
+) -> Response<B> {
     let h = &record.headers;
     let mut response = Response::new(200)
         .header("etag", record.quoted_etag())
@@ -105,7 +129,9 @@ pub fn object_headers<B>(record: &ObjectRecord, checksum_mode: Option<&str>, who
         .header("accept-ranges", "bytes")
         .header(
             "content-type",
-            h.content_type.clone().unwrap_or_else(|| "binary/octet-stream".to_string()),
+            h.content_type
+                .clone()
+                .unwrap_or_else(|| "binary/octet-stream".to_string()),
         );
     let optional = [
         ("content-encoding", &h.content_encoding),
@@ -126,7 +152,10 @@ pub fn object_headers<B>(record: &ObjectRecord, checksum_mode: Option<&str>, who
     let enabled = checksum_mode.is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
     if let (true, true, Some((alg, value))) = (enabled, whole, &record.checksum) {
         response = response
-            .header(&format!("x-amz-checksum-{}", alg.to_ascii_lowercase()), value.clone())
+            .header(
+                &format!("x-amz-checksum-{}", alg.to_ascii_lowercase()),
+                value.clone(),
+            )
             .header("x-amz-checksum-type", "FULL_OBJECT");
     }
     response

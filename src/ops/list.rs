@@ -61,13 +61,25 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
     let head = call.head;
     let encoding_type = head.query_param("encoding-type");
     if let Some(enc) = encoding_type.as_deref().filter(|e| *e != "url") {
-        return Err(invalid_argument("encoding-type", enc, "Invalid Encoding Method specified in Request"));
+        return Err(invalid_argument(
+            "encoding-type",
+            enc,
+            "Invalid Encoding Method specified in Request",
+        ));
     }
     let prefix = head.query_param("prefix").unwrap_or_default();
     let delimiter = head.query_param("delimiter").filter(|d| !d.is_empty());
     let max_keys = max_keys(head)?;
-    let continuation_token = if v2 { head.query_param("continuation-token") } else { None };
-    let start_after_param = if v2 { head.query_param("start-after").filter(|s| !s.is_empty()) } else { None };
+    let continuation_token = if v2 {
+        head.query_param("continuation-token")
+    } else {
+        None
+    };
+    let start_after_param = if v2 {
+        head.query_param("start-after").filter(|s| !s.is_empty())
+    } else {
+        None
+    };
     let marker = if v2 { None } else { head.query_param("marker") };
     let start_after = match &continuation_token {
         Some(token) => Some(decode_token(token)?),
@@ -99,7 +111,7 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
             display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
         }
     });
-    let next_position = page.last_position().map(str::to_string).filter(|_| page.is_truncated);
+    let next_position = page.resume_after.clone();
     let mut contents = Vec::new();
     let mut common_prefixes = Vec::new();
     for item in page.items {
@@ -111,8 +123,14 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
                 size: o.size,
                 storage_class: o.storage_class,
                 owner: owner.clone(),
-                checksum_type: o.checksum_algorithm.as_ref().map(|_| "FULL_OBJECT".to_string()),
-                checksum_algorithm: o.checksum_algorithm.as_deref().and_then(ChecksumAlgorithm::from_name),
+                checksum_type: o
+                    .checksum_algorithm
+                    .as_ref()
+                    .map(|_| "FULL_OBJECT".to_string()),
+                checksum_algorithm: o
+                    .checksum_algorithm
+                    .as_deref()
+                    .and_then(ChecksumAlgorithm::from_name),
             }),
             ListItem::CommonPrefix(p) => common_prefixes.push(p),
         }
@@ -152,6 +170,9 @@ mod tests {
         for key in ["", "a/b", "é ü/+%", &"k".repeat(1024)] {
             assert_eq!(decode_token(&encode_token(key)).unwrap(), key);
         }
-        assert_eq!(decode_token("***").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            decode_token("***").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod get;
 pub mod list;
 pub mod put;
+pub mod sweep;
 
 use crate::auth::chunked::ChunkedDecoder;
 use crate::auth::PayloadMode;
@@ -48,6 +49,9 @@ pub struct UploadPlan {
     pub filter: Option<BodyFilter>,
     /// SHA-256 that R2 verifies while storing (payload hash or `x-amz-checksum-sha256`).
     pub r2_sha256: Option<[u8; 32]>,
+    /// True when `r2_sha256` came from `x-amz-checksum-sha256` alone (a mismatch is BadDigest,
+    /// not XAmzContentSHA256Mismatch).
+    pub r2_sha256_is_checksum: bool,
     /// Content-MD5 to compare with the MD5 R2 computes (its ETag) once stored.
     pub content_md5: Option<[u8; 16]>,
     /// A header checksum R2 verified for us, to store as given.
@@ -70,7 +74,10 @@ impl UploadPlan {
         }
         let content_length = match head.header("content-length") {
             Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                S3Error::with_message(ErrorCode::InvalidArgument, "Content-Length is not a number.")
+                S3Error::with_message(
+                    ErrorCode::InvalidArgument,
+                    "Content-Length is not a number.",
+                )
             })?),
             None => None,
         };
@@ -103,6 +110,7 @@ impl UploadPlan {
                 length,
                 filter: None,
                 r2_sha256: expect.payload_sha256.or(header_sha256),
+                r2_sha256_is_checksum: expect.payload_sha256.is_none() && header_sha256.is_some(),
                 content_md5: expect.content_md5,
                 trusted_checksum,
             });
@@ -112,6 +120,7 @@ impl UploadPlan {
             length,
             filter: Some(BodyFilter::new(decoder, verifier, Some(length))),
             r2_sha256: None,
+            r2_sha256_is_checksum: false,
             content_md5: None,
             trusted_checksum: None,
         })
@@ -148,9 +157,11 @@ pub async fn read_small_body<S: MetaStore + BlobStore>(
     let filter = match plan.filter.take() {
         Some(filter) => filter,
         None => {
-            let mut expect = IntegrityExpectations::default();
-            expect.content_md5 = plan.content_md5;
-            expect.payload_sha256 = plan.r2_sha256;
+            let expect = IntegrityExpectations {
+                content_md5: plan.content_md5,
+                payload_sha256: plan.r2_sha256,
+                ..IntegrityExpectations::default()
+            };
             BodyFilter::new(None, BodyVerifier::new(&expect), Some(plan.length))
         }
     };

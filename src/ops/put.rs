@@ -77,22 +77,30 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     )?;
 
     let blob = names::blob_name(bucket, &random_bytes());
-    let written = BlobStore::put(
-            ctx.store,
-            &blob,
-            BlobUpload {
-                body,
-                length: plan.length,
-                filter: plan.filter.take(),
-                r2_md5: None,
-                r2_sha256: plan.r2_sha256,
-                custom: BTreeMap::from([
-                    ("bucket".to_string(), bucket.to_string()),
-                    ("key".to_string(), key.to_string()),
-                ]),
-            },
-        )
-        .await?;
+    let sha256_is_checksum = plan.r2_sha256_is_checksum;
+    let written = BlobStore::put_blob(
+        ctx.store,
+        &blob,
+        BlobUpload {
+            body,
+            length: plan.length,
+            filter: plan.filter.take(),
+            r2_md5: None,
+            r2_sha256: plan.r2_sha256,
+            custom: BTreeMap::from([
+                ("bucket".to_string(), bucket.to_string()),
+                ("key".to_string(), key.to_string()),
+            ]),
+        },
+    )
+    .await
+    .map_err(|err| match err.code {
+        ErrorCode::XAmzContentSHA256Mismatch if sha256_is_checksum => S3Error::with_message(
+            ErrorCode::BadDigest,
+            "The SHA256 you specified did not match the calculated checksum.",
+        ),
+        _ => err,
+    })?;
     let md5_matches = plan
         .content_md5
         .is_none_or(|want| hex::encode(want) == written.md5_hex);
@@ -121,7 +129,10 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     commit(ctx, bucket, &record, previous.as_ref()).await?;
     let mut response = Response::new(200).header("etag", record.quoted_etag());
     if let Some((alg, value)) = &record.checksum {
-        response = response.header(&format!("x-amz-checksum-{}", alg.to_ascii_lowercase()), value.clone());
+        response = response.header(
+            &format!("x-amz-checksum-{}", alg.to_ascii_lowercase()),
+            value.clone(),
+        );
     }
     if let Some(sse) = head.header("x-amz-server-side-encryption") {
         response = response.header("x-amz-server-side-encryption", sse);
@@ -129,9 +140,10 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     Ok(response)
 }
 
-/// Makes a freshly written blob the object: record first (readers switch to it), then the
-/// listing index, then the previous blob goes. A failure before the record leaves the old
-/// object whole and the new blob for cleanup to find.
+/// Makes a freshly written blob the object. The listing entry goes first, then the record
+/// (the commit point: readers switch to the new blob), then the previous blob is retired.
+/// A failure before the record leaves the old object whole: the entry is put back and the new
+/// blob removed, and whatever those best-effort steps miss, the cleanup pass repairs.
 pub async fn commit<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
@@ -139,14 +151,28 @@ pub async fn commit<S: MetaStore + BlobStore>(
     previous: Option<&ObjectRecord>,
 ) -> Result<(), S3Error> {
     let record_name = names::object_record(bucket, &record.key);
-    if let Err(err) = MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await {
+    let written = match write_index_entry(ctx, bucket, record).await {
+        Ok(()) => MetaStore::put(ctx.store, &record_name, &record.to_json(), None)
+            .await
+            .map_err(S3Error::from),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = written {
+        let _ = match previous {
+            Some(old) => write_index_entry(ctx, bucket, old).await,
+            None => BlobStore::delete_blobs(
+                ctx.store,
+                &[names::index_name(bucket, &record.key).name().to_string()],
+            )
+            .await
+            .map_err(S3Error::from),
+        };
         discard_blob(ctx, &record.blob).await;
-        return Err(err.into());
+        return Err(err);
     }
-    write_index_entry(ctx, bucket, record).await?;
     if let Some(old) = previous.filter(|old| old.blob != record.blob) {
         // Leftovers are harmless: cleanup removes blobs no record points to.
-        let _ = BlobStore::delete(ctx.store, std::slice::from_ref(&old.blob)).await;
+        let _ = BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&old.blob)).await;
     }
     Ok(())
 }
@@ -160,7 +186,10 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     let mut custom = BTreeMap::from([
         (field::SIZE.to_string(), record.size.to_string()),
         (field::ETAG.to_string(), record.etag.clone()),
-        (field::MODIFIED.to_string(), record.last_modified_millis.to_string()),
+        (
+            field::MODIFIED.to_string(),
+            record.last_modified_millis.to_string(),
+        ),
     ]);
     if let Some(class) = &record.storage_class {
         custom.insert(field::STORAGE_CLASS.to_string(), class.clone());
@@ -171,12 +200,14 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     if let names::IndexName::Truncated { .. } = index {
         custom.insert(field::FULL_KEY.to_string(), record.key.clone());
     }
-    ctx.store.put_small(index.name(), Vec::new(), custom).await?;
+    ctx.store
+        .put_small(index.name(), Vec::new(), custom)
+        .await?;
     Ok(())
 }
 
 async fn discard_blob<S: MetaStore + BlobStore>(ctx: &Ctx<'_, S>, blob: &str) {
-    let _ = BlobStore::delete(ctx.store, &[blob.to_string()]).await;
+    let _ = BlobStore::delete_blobs(ctx.store, &[blob.to_string()]).await;
 }
 
 pub fn validate_key(key: &str) -> Result<(), S3Error> {
@@ -190,7 +221,9 @@ pub fn validate_key(key: &str) -> Result<(), S3Error> {
 
 fn check_canned_acl(head: &RequestHead) -> Result<(), S3Error> {
     match head.header("x-amz-acl") {
-        None | Some("private") | Some("bucket-owner-full-control") | Some("bucket-owner-read") => Ok(()),
+        None | Some("private") | Some("bucket-owner-full-control") | Some("bucket-owner-read") => {
+            Ok(())
+        }
         Some(_) => Err(S3Error::with_message(
             ErrorCode::NotImplemented,
             "Canned ACLs other than private are not implemented yet by s3edge.",
@@ -230,7 +263,9 @@ fn storage_class(head: &RequestHead) -> Result<Option<String>, S3Error> {
     match head.header("x-amz-storage-class") {
         None | Some("STANDARD") => Ok(None),
         Some(class) if STORAGE_CLASSES.contains(&class) => Ok(Some(class.to_string())),
-        Some(class) => Err(S3Error::new(ErrorCode::InvalidStorageClass).detail("StorageClassRequested", class)),
+        Some(class) => {
+            Err(S3Error::new(ErrorCode::InvalidStorageClass).detail("StorageClassRequested", class))
+        }
     }
 }
 

@@ -38,9 +38,7 @@ impl MetaStore for Platform {
             .keys
             .into_iter()
             .map(|key| {
-                let metadata = key
-                    .metadata
-                    .and_then(|m| m.as_str().map(str::to_string));
+                let metadata = key.metadata.and_then(|m| m.as_str().map(str::to_string));
                 (key.name, metadata)
             })
             .collect();

@@ -8,7 +8,7 @@ use crate::auth::credentials::Users;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
 use crate::service::{self, Body, Config, Ctx};
-use worker::{event, Context, Env, Headers, Request, Response, ResponseBody};
+use worker::{event, Context, EncodeBody, Env, Headers, Request, Response, ResponseBody};
 
 /// KV namespace binding holding bucket and object records.
 pub const META_BINDING: &str = "S3EDGE_META";
@@ -100,7 +100,37 @@ fn to_worker_response(answer: service::Response<JsBody>) -> worker::Result<Respo
         Body::Bytes(bytes) => ResponseBody::Body(bytes),
         Body::Stream(Some(stream)) => ResponseBody::Stream(stream),
     };
+    // Manual encoding: a stored `Content-Encoding: gzip` describes bytes already encoded;
+    // workerd must not compress them again.
     Ok(Response::from_body(body)?
         .with_status(answer.status)
-        .with_headers(headers))
+        .with_headers(headers)
+        .with_encode_body(EncodeBody::Manual))
+}
+
+/// Cron Trigger: the cleanup pass over blobs and the listing index.
+#[event(scheduled)]
+pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let Ok(config) = config(&env) else {
+        worker::console_error!("s3edge cleanup skipped: the server is not configured");
+        return;
+    };
+    let (Ok(kv), Ok(r2)) = (env.kv(META_BINDING), env.bucket(BLOBS_BINDING)) else {
+        worker::console_error!("s3edge cleanup skipped: storage bindings are missing");
+        return;
+    };
+    let platform = Platform { kv, r2 };
+    let grace_seconds: i64 = var(&env, "S3EDGE_CLEANUP_GRACE_SECONDS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3600);
+    let ctx = Ctx {
+        store: &platform,
+        config: &config,
+        now_millis: worker::Date::now().as_millis() as i64,
+        request_id: request_id(),
+    };
+    match crate::ops::sweep::sweep(&ctx, grace_seconds * 1000).await {
+        Ok(report) => worker::console_log!("s3edge cleanup: {report:?}"),
+        Err(err) => worker::console_error!("s3edge cleanup failed: {}", err.0),
+    }
 }

@@ -66,7 +66,9 @@ fn filtered(
 /// Maps a refused R2 write to the S3 answer: R2 checks the SHA-256 we hand it.
 fn refused_write(err: worker::Error, sha256_given: bool) -> S3Error {
     let text = err.to_string();
-    if sha256_given && (text.contains("SHA-256") || text.contains("sha256") || text.contains("checksum")) {
+    if sha256_given
+        && (text.contains("SHA-256") || text.contains("sha256") || text.contains("checksum"))
+    {
         return S3Error::new(ErrorCode::XAmzContentSHA256Mismatch);
     }
     if text.contains("length") {
@@ -78,7 +80,11 @@ fn refused_write(err: worker::Error, sha256_given: bool) -> S3Error {
 impl BlobStore for Platform {
     type Body = JsBody;
 
-    async fn put(&self, name: &str, upload: BlobUpload<JsBody>) -> Result<BlobWritten, S3Error> {
+    async fn put_blob(
+        &self,
+        name: &str,
+        upload: BlobUpload<JsBody>,
+    ) -> Result<BlobWritten, S3Error> {
         let outcome: Outcome = Rc::new(RefCell::new(None));
         let data = match (upload.body, upload.filter) {
             (Some(body), Some(filter)) => {
@@ -140,7 +146,7 @@ impl BlobStore for Platform {
             .map_err(r2_error)
     }
 
-    async fn get(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<JsBody>> {
+    async fn get_blob(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<JsBody>> {
         let mut builder = self.r2.get(name);
         if let Some((start, end)) = range {
             builder = builder.range(Range::OffsetWithLength {
@@ -160,7 +166,7 @@ impl BlobStore for Platform {
         }
     }
 
-    async fn delete(&self, names: &[String]) -> StoreResult<()> {
+    async fn delete_blobs(&self, names: &[String]) -> StoreResult<()> {
         match names {
             [] => Ok(()),
             [one] => self.r2.delete(one.as_str()).await.map_err(r2_error),
@@ -172,7 +178,7 @@ impl BlobStore for Platform {
         }
     }
 
-    async fn list(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
+    async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
         let mut builder = self
             .r2
             .list()
@@ -206,7 +212,11 @@ impl BlobStore for Platform {
         Ok(BlobPage {
             entries,
             delimited_prefixes: listed.delimited_prefixes(),
-            cursor: if listed.truncated() { listed.cursor() } else { None },
+            cursor: if listed.truncated() {
+                listed.cursor()
+            } else {
+                None
+            },
         })
     }
 

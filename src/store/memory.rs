@@ -15,6 +15,10 @@ struct StoredBlob {
     custom: BTreeMap<String, String>,
 }
 
+/// R2 returns at most this many entries per `list` call when custom metadata is included
+/// (what Miniflare does; production R2 also returns fewer than asked in that case).
+const R2_LIST_WITH_METADATA_MAX: u32 = 100;
+
 /// Both stores in one value, so that one call counter covers KV and R2 alike.
 #[derive(Default)]
 pub struct MemoryStore {
@@ -78,10 +82,14 @@ impl MetaStore for MemoryStore {
 
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
         self.tick()?;
-        assert!(name.len() <= crate::names::KV_NAME_MAX, "KV name over 512 bytes");
-        self.kv
-            .borrow_mut()
-            .insert(name.to_string(), (value.to_string(), metadata.map(str::to_string)));
+        assert!(
+            name.len() <= crate::names::KV_NAME_MAX,
+            "KV name over 512 bytes"
+        );
+        self.kv.borrow_mut().insert(
+            name.to_string(),
+            (value.to_string(), metadata.map(str::to_string)),
+        );
         Ok(())
     }
 
@@ -114,7 +122,11 @@ impl MetaStore for MemoryStore {
 impl BlobStore for MemoryStore {
     type Body = Vec<u8>;
 
-    async fn put(&self, name: &str, upload: BlobUpload<Vec<u8>>) -> Result<BlobWritten, S3Error> {
+    async fn put_blob(
+        &self,
+        name: &str,
+        upload: BlobUpload<Vec<u8>>,
+    ) -> Result<BlobWritten, S3Error> {
         self.tick()?;
         let (bytes, verified) = match upload.filter {
             Some(mut filter) => {
@@ -162,7 +174,10 @@ impl BlobStore for MemoryStore {
         custom: BTreeMap<String, String>,
     ) -> StoreResult<()> {
         self.tick()?;
-        assert!(name.len() <= crate::names::R2_NAME_MAX, "R2 name over 1,024 bytes");
+        assert!(
+            name.len() <= crate::names::R2_NAME_MAX,
+            "R2 name over 1,024 bytes"
+        );
         self.blobs.borrow_mut().insert(
             name.to_string(),
             StoredBlob {
@@ -174,7 +189,11 @@ impl BlobStore for MemoryStore {
         Ok(())
     }
 
-    async fn get(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<Vec<u8>>> {
+    async fn get_blob(
+        &self,
+        name: &str,
+        range: Option<(u64, u64)>,
+    ) -> StoreResult<Option<Vec<u8>>> {
         self.tick()?;
         let blobs = self.blobs.borrow();
         Ok(blobs.get(name).map(|b| match range {
@@ -183,7 +202,7 @@ impl BlobStore for MemoryStore {
         }))
     }
 
-    async fn delete(&self, names: &[String]) -> StoreResult<()> {
+    async fn delete_blobs(&self, names: &[String]) -> StoreResult<()> {
         self.tick()?;
         let mut blobs = self.blobs.borrow_mut();
         for name in names {
@@ -192,7 +211,7 @@ impl BlobStore for MemoryStore {
         Ok(())
     }
 
-    async fn list(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
+    async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
         self.tick()?;
         let blobs = self.blobs.borrow();
         let after = options.cursor.or(options.start_after);
@@ -224,7 +243,7 @@ impl BlobStore for MemoryStore {
                     continue;
                 }
             }
-            if count == options.limit as usize {
+            if count == options.limit.min(R2_LIST_WITH_METADATA_MAX) as usize {
                 more = true;
                 break;
             }

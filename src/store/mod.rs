@@ -94,7 +94,11 @@ pub struct BlobListOptions<'a> {
 pub trait BlobStore {
     type Body;
     /// Writes a blob; integrity failures come back as the S3 error to answer.
-    async fn put(&self, name: &str, upload: BlobUpload<Self::Body>) -> Result<BlobWritten, S3Error>;
+    async fn put_blob(
+        &self,
+        name: &str,
+        upload: BlobUpload<Self::Body>,
+    ) -> Result<BlobWritten, S3Error>;
     /// Writes a small blob from bytes held in memory (index entries, markers).
     async fn put_small(
         &self,
@@ -103,9 +107,13 @@ pub trait BlobStore {
         custom: BTreeMap<String, String>,
     ) -> StoreResult<()>;
     /// Reads a blob or an inclusive byte range of it.
-    async fn get(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<Self::Body>>;
-    async fn delete(&self, names: &[String]) -> StoreResult<()>;
-    async fn list(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage>;
+    async fn get_blob(
+        &self,
+        name: &str,
+        range: Option<(u64, u64)>,
+    ) -> StoreResult<Option<Self::Body>>;
+    async fn delete_blobs(&self, names: &[String]) -> StoreResult<()>;
+    async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage>;
     /// Reads a small request body (an XML document) into memory, refusing more than `limit` bytes.
     async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error>;
 }

@@ -1,0 +1,614 @@
+// `npm --prefix miniflare run bench`: measures s3edge against a bare R2 pass-through Worker
+// (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd) behind the same Node
+// front, driven by the same keep-alive `http.request` client on 127.0.0.1. Every loop is bounded
+// (by time and by count); the whole run takes about a minute plus the build check.
+// Prints progress, then a Markdown table (see BENCHMARKS.md for what each figure means).
+//
+// Knobs (environment): S3EDGE_BENCH_SECONDS (5), S3EDGE_BENCH_CONCURRENCY (8),
+// S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3).
+import { spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import zlib from "node:zlib";
+import { BUILD_DIR, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, ROOT, output } from "./common.mjs";
+import { startServer } from "./server.mjs";
+import { createSigner } from "../bench/sigv4.mjs";
+
+const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
+const BIG_MIB = Number(process.env.S3EDGE_BENCH_BIG_MIB ?? 64);
+const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
+const SMALL = 4096;
+const MAX_SMALL_OPS = 200_000; // count bound of a timed phase, whatever the duration says
+const CHUNK = 1024 * 1024; // the big bodies are streamed in 1 MiB pieces
+const BUCKET = "bench";
+const REQUEST_TIMEOUT_MS = 120_000;
+const CLK_TCK = Number(output("getconf", ["CLK_TCK"]) ?? 100) || 100;
+
+const startedAt = performance.now();
+const log = (message) => console.log(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+
+// A last resort against a hang: every phase is bounded, this bounds the sum.
+const watchdog = setTimeout(() => {
+  console.error("[bench] gave up after 6 minutes");
+  process.exit(2);
+}, 360_000);
+watchdog.unref();
+
+// ---------------------------------------------------------------- processes: pids, CPU, RSS, pinning
+
+function statFields(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" "); // [0] = state, [1] = ppid, ...
+}
+
+/** workerd processes whose parent is this Node process. */
+function workerdChildren(parent = process.pid) {
+  const pids = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(statFields(entry)[1]) !== parent) continue;
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes("workerd")) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** utime + stime of a process, in milliseconds. */
+function cpuMs(pid) {
+  const fields = statFields(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function statusKiB(pid, field) {
+  const match = fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+  return match ? Number(match[1]) : 0;
+}
+
+function allowedCpus() {
+  const match = fs.readFileSync("/proc/self/status", "utf8").match(/^Cpus_allowed_list:\s*(\S+)/m);
+  const cpus = [];
+  for (const part of (match?.[1] ?? "").split(",").filter(Boolean)) {
+    const [a, b] = part.split("-").map(Number);
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+const tasksetPath = output("sh", ["-c", "command -v taskset"]);
+const cpus = allowedCpus();
+let pinning = tasksetPath && cpus.length >= 2 ? { server: cpus[0], client: cpus[1] } : null;
+
+/** Pins every thread of `pid` to one CPU; returns whether taskset succeeded. */
+function pin(pid, cpu) {
+  return spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" }).status === 0;
+}
+
+/** The distinct CPU lists the threads of `pid` may run on, e.g. "0" (for the log). */
+function affinityOf(pid) {
+  const lists = new Set();
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      lists.add(fs.readFileSync(`/proc/${pid}/task/${task}/status`, "utf8").match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1]);
+    } catch {}
+  }
+  return [...lists].join(" ");
+}
+
+// ---------------------------------------------------------------- HTTP client (shared by both servers)
+
+/**
+ * @param {string} url      the server's base URL
+ * @param {string} prefix   path prefix of every key ("/bench" for s3edge, "" for the pass-through)
+ * @param {Function} sign   (method, path, host) → extra headers
+ */
+function makeClient(url, prefix, sign) {
+  const base = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  return { hostname: base.hostname, port: Number(base.port), host: base.host, prefix, sign, agent };
+}
+
+/**
+ * One request. `body` is a Buffer, or `{ length, chunks }` with an iterable of Buffers that is
+ * written with back-pressure. Resolves with the status, the number of body bytes received, their
+ * SHA-256 when `hash` is set, and the start of an error body for diagnostics.
+ */
+function request(client, method, pathname, { body, hash = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { host: client.host, ...client.sign(method, pathname, client.host) };
+    if (body !== undefined) headers["content-length"] = String(body.length);
+    const req = http.request(
+      { hostname: client.hostname, port: client.port, method, path: pathname, headers, agent: client.agent },
+      (res) => {
+        let bytes = 0;
+        const digest = hash ? createHash("sha256") : null;
+        let errorText = "";
+        res.on("data", (chunk) => {
+          bytes += chunk.length;
+          digest?.update(chunk);
+          if (res.statusCode >= 300 && errorText.length < 400) errorText += chunk.toString("utf8", 0, 400);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode, bytes, sha256: digest?.digest("hex"), errorText, headers: res.headers }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${pathname} timed out`)));
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else {
+      (async () => {
+        for (const chunk of body.chunks) {
+          if (!req.write(chunk)) {
+            await new Promise((ok, fail) => {
+              const onDrain = () => (req.off("error", fail), ok());
+              req.once("drain", onDrain);
+              req.once("error", fail);
+            });
+          }
+        }
+        req.end();
+      })().catch((err) => req.destroy(err));
+    }
+  });
+}
+
+const keyPath = (client, key) => `${client.prefix}/${key}`;
+
+// ---------------------------------------------------------------- phases
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+/** Closed-loop load: `concurrency` loops each issue `op(i)` until the time or the count runs out. */
+async function closedLoop(op, { seconds = SECONDS, maxOps = MAX_SMALL_OPS } = {}) {
+  const latencies = [];
+  let next = 0;
+  let errors = 0;
+  let firstError = null;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline && next < maxOps && errors < 50) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        const problem = await op(i);
+        if (problem) throw new Error(problem);
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        errors++;
+        firstError ??= err.message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { ok: latencies.length, errors, firstError, elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Big-object data: 1 MiB of random bytes, each piece stamped with its rep and index. */
+const BIG_BASE = randomBytes(CHUNK);
+function* bigChunks(rep, digest) {
+  const total = BIG_MIB * CHUNK;
+  for (let offset = 0, i = 0; offset < total; offset += CHUNK, i++) {
+    const piece = Buffer.from(BIG_BASE.subarray(0, Math.min(CHUNK, total - offset)));
+    piece.writeUInt32BE(rep, 0);
+    piece.writeUInt32BE(i, 4);
+    digest.update(piece);
+    yield piece;
+  }
+}
+
+/** Runs `fn` and measures the target workerd's CPU and this process's (client + front) CPU. */
+async function measured(target, fn) {
+  const cpu0 = cpuMs(target.pid);
+  const node0 = process.cpuUsage();
+  const result = await fn();
+  const node = process.cpuUsage(node0);
+  return { ...result, workerdCpuMs: cpuMs(target.pid) - cpu0, nodeCpuMs: (node.user + node.system) / 1000 };
+}
+
+async function smallPut(target) {
+  const body = randomBytes(SMALL);
+  const res = await measured(target, () =>
+    closedLoop(async (i) => {
+      const r = await request(target.client, "PUT", keyPath(target.client, `small/${i}`), { body });
+      if (r.status !== 200) return `PUT ${r.status} ${r.errorText}`;
+      target.smallKeys.push(i);
+      return null;
+    }),
+  );
+  return { ...res, opsPerSec: res.ok / res.elapsed };
+}
+
+async function smallGet(target) {
+  const keys = target.smallKeys;
+  if (keys.length === 0) throw new Error(`${target.name}: no 4 KiB objects to read`);
+  const res = await measured(target, () =>
+    closedLoop(async (i) => {
+      const r = await request(target.client, "GET", keyPath(target.client, `small/${keys[i % keys.length]}`));
+      if (r.status !== 200) return `GET ${r.status} ${r.errorText}`;
+      if (r.bytes !== SMALL) return `GET returned ${r.bytes} bytes, expected ${SMALL}`;
+      return null;
+    }),
+  );
+  return { ...res, opsPerSec: res.ok / res.elapsed };
+}
+
+async function bigPut(target) {
+  const rates = [];
+  return measured(target, async () => {
+    for (let rep = 0; rep < REPS; rep++) {
+      const digest = createHash("sha256");
+      const t0 = performance.now();
+      const r = await request(target.client, "PUT", keyPath(target.client, `big/${rep}`), {
+        body: { length: BIG_MIB * CHUNK, chunks: bigChunks(rep, digest) },
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.status !== 200) throw new Error(`${target.name}: ${BIG_MIB} MiB PUT answered ${r.status} ${r.errorText}`);
+      target.bigSha[rep] = digest.digest("hex");
+      rates.push(BIG_MIB / seconds);
+    }
+    return { rates, ops: REPS };
+  });
+}
+
+async function bigGet(target) {
+  const rates = [];
+  return measured(target, async () => {
+    for (let rep = 0; rep < REPS; rep++) {
+      const t0 = performance.now();
+      const r = await request(target.client, "GET", keyPath(target.client, `big/${rep}`), { hash: true });
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.status !== 200) throw new Error(`${target.name}: ${BIG_MIB} MiB GET answered ${r.status} ${r.errorText}`);
+      if (r.bytes !== BIG_MIB * CHUNK) throw new Error(`${target.name}: ${BIG_MIB} MiB GET returned ${r.bytes} bytes`);
+      if (r.sha256 !== target.bigSha[rep]) throw new Error(`${target.name}: ${BIG_MIB} MiB GET returned other bytes than were PUT`);
+      target.bigBytesVerified.push(r.bytes);
+      rates.push(BIG_MIB / seconds);
+    }
+    return { rates, ops: REPS };
+  });
+}
+
+// ---------------------------------------------------------------- servers
+
+async function startTarget(name, options, prefix, sign) {
+  const before = new Set(workerdChildren());
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `s3edge-bench-${name}-`));
+  const server = await startServer({ stateDir, port: 0, ...options });
+  const fresh = workerdChildren().filter((pid) => !before.has(pid));
+  if (fresh.length !== 1) throw new Error(`${name}: expected one new workerd child process, found ${fresh.length}`);
+  const pid = fresh[0];
+  const pinned = pinning ? pin(pid, pinning.server) : false;
+  const client = makeClient(server.url, prefix, sign);
+  const inner = await server.mf.ready; // workerd's own port, without the front
+  return {
+    name, server, stateDir, pid, pinned, client, innerUrl: inner.href.replace(/\/$/, ""),
+    smallKeys: [], bigSha: [], bigBytesVerified: [], peakRssKiB: 0,
+  };
+}
+
+async function stopTarget(target) {
+  target.client.agent.destroy();
+  try {
+    await target.server.close();
+  } finally {
+    fs.rmSync(target.stateDir, { recursive: true, force: true });
+  }
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once("exit", () => (clearTimeout(timer), resolve(true)));
+  });
+}
+
+/** Spawns `node scripts/serve.mjs` on a free port and a fresh state dir; ms until any HTTP answer. */
+async function timeToFirstAnswer() {
+  const port = await freePort();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-bench-start-"));
+  const env = {
+    ...process.env,
+    S3EDGE_PORT: String(port),
+    S3EDGE_STATE_DIR: stateDir,
+    S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID,
+    S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY,
+  };
+  delete env.S3EDGE_USERS;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [path.join(MINIFLARE_DIR, "scripts", "serve.mjs")], { env, stdio: "ignore" });
+  const answer = () =>
+    new Promise((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 1000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(null));
+    });
+  let ms = null;
+  let status = null;
+  try {
+    while (performance.now() - t0 < 60_000 && child.exitCode === null) {
+      status = await answer();
+      if (status !== null) {
+        ms = performance.now() - t0;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    const grandchildren = workerdChildren(child.pid);
+    child.kill("SIGTERM");
+    if (!(await waitForExit(child, 15_000))) {
+      for (const pid of grandchildren) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+      child.kill("SIGKILL");
+      await waitForExit(child, 5_000);
+    }
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+  if (ms === null) throw new Error("serve.mjs gave no HTTP answer within 60 s");
+  return { ms, status };
+}
+
+/**
+ * boto3 `put_object` of 4 KiB, 3 times, to one endpoint, in a python3 child process (spawned
+ * asynchronously: the fronts live in this process and must keep serving). Resolves with the ms of
+ * each put and the Expect header each one sent.
+ */
+function boto3Puts(endpoint, label) {
+  const script = `
+import io, json, sys, time, boto3
+from botocore.config import Config
+endpoint, bucket, label = sys.argv[1], sys.argv[2], sys.argv[3]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+expect = []
+s3.meta.events.register("before-send.s3.PutObject", lambda request, **kw: expect.append(request.headers.get("Expect")))
+out = []
+for i in range(3):
+    t0 = time.perf_counter()
+    s3.put_object(Bucket=bucket, Key=f"boto3/{label}/{i}", Body=io.BytesIO(b"b" * 4096))
+    out.append((time.perf_counter() - t0) * 1000)
+print(json.dumps({"ms": out, "expect": [e.decode() if isinstance(e, bytes) else e for e in expect]}))
+`;
+  const child = spawn("python3", ["-c", script, endpoint, BUCKET, label], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY,
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", (err) => (clearTimeout(timer), reject(err)));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`boto3 (${label}) failed (${signal ?? code}): ${stderr.trim().split("\n").pop() ?? ""}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout.trim().split("\n").pop()));
+      } catch (err) {
+        reject(new Error(`boto3 (${label}): unreadable output ${JSON.stringify(stdout)}`));
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------- run
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+
+const commit = output("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }) ?? "unknown";
+const dirty = (output("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT }) ?? "") !== "";
+const wasmPath = path.join(BUILD_DIR, "index_bg.wasm");
+const wasm = fs.readFileSync(wasmPath);
+const wasmGzip = zlib.gzipSync(wasm, { level: 9 }).length;
+
+let pinNote;
+if (pinning && pin(process.pid, pinning.client)) {
+  pinNote = `workerd processes on CPU ${pinning.server}, this Node process (client + fronts) on CPU ${pinning.client} (taskset -a -p)`;
+} else if (pinning) {
+  pinning = null;
+  pinNote = "taskset failed; no pinning";
+} else {
+  pinNote = tasksetPath ? `only ${cpus.length} CPU allowed; no pinning` : "taskset not found; no pinning";
+}
+log(`commit ${commit}${dirty ? " (with uncommitted changes)" : ""}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}`);
+log(`pinning: ${pinNote}`);
+log(`wasm: ${wasm.length} bytes raw, ${wasmGzip} bytes gzip -9`);
+
+log("start to first answer: spawning node scripts/serve.mjs");
+let startup;
+let exitCode = 0;
+try {
+  startup = await timeToFirstAnswer();
+  log(`  first answer (HTTP ${startup.status}) after ${fmt(startup.ms, 0)} ms`);
+} catch (err) {
+  startup = { ms: NaN, error: err.message };
+  exitCode = 1;
+  log(`  FAILED: ${err.message}`);
+}
+
+const sign = createSigner({ accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY });
+const targets = [];
+let sampler = null;
+const rows = [];
+try {
+  targets.push(
+    await startTarget(
+      "s3edge",
+      { bindings: { S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY } },
+      `/${BUCKET}`,
+      sign,
+    ),
+  );
+  targets.push(
+    await startTarget("pass-through", { bindings: {}, scriptPath: path.join(MINIFLARE_DIR, "bench", "passthrough.mjs") }, "", () => ({})),
+  );
+  const [s3edge, passthrough] = targets;
+  for (const t of targets) log(`${t.name}: ${t.client.host} (workerd pid ${t.pid}, ${pinning && !t.pinned ? "taskset failed, " : ""}its threads may run on CPU ${affinityOf(t.pid)}; this process on CPU ${affinityOf(process.pid)})`);
+
+  sampler = setInterval(() => {
+    for (const t of targets) {
+      try {
+        t.peakRssKiB = Math.max(t.peakRssKiB, statusKiB(t.pid, "VmRSS"));
+      } catch {}
+    }
+  }, 50);
+
+  const made = await request(s3edge.client, "PUT", `/${BUCKET}`);
+  if (made.status !== 200) throw new Error(`CreateBucket answered ${made.status} ${made.errorText}`);
+
+  // Warm-up (not measured): compiles the Worker's code paths on both sides.
+  for (const t of targets) {
+    for (let i = 0; i < 16; i++) {
+      const put = await request(t.client, "PUT", keyPath(t.client, `warm/${i}`), { body: randomBytes(SMALL) });
+      const get = await request(t.client, "GET", keyPath(t.client, `warm/${i}`));
+      if (put.status !== 200 || get.status !== 200 || get.bytes !== SMALL) {
+        throw new Error(`${t.name}: warm-up failed (PUT ${put.status}, GET ${get.status} ${get.bytes} bytes) ${put.errorText}${get.errorText}`);
+      }
+    }
+  }
+
+  // Phases alternate between the two servers so slow drift on a busy machine hits both alike.
+  const results = { s3edge: {}, "pass-through": {} };
+  const phases = [
+    ["put4k", `4 KiB PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut],
+    ["get4k", `4 KiB GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet],
+    ["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut],
+    ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet],
+  ];
+  for (const [id, label, fn] of phases) {
+    for (const t of targets) {
+      const r = await fn(t);
+      results[t.name][id] = r;
+      if (r.opsPerSec !== undefined) {
+        log(`${label.padEnd(34)} ${t.name.padEnd(12)} ${fmt(r.opsPerSec, 0).padStart(6)} ops/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  ${r.ok} ok, ${r.errors} errors  workerd CPU ${fmt(r.workerdCpuMs, 0)} ms`);
+        if (r.errors > 0) {
+          exitCode = 1;
+          log(`  ${t.name}: ${r.errors} failed requests, first: ${r.firstError}`);
+        }
+        if (r.ok === 0) throw new Error(`${t.name}: ${label}: no request succeeded (${r.firstError})`);
+      } else {
+        log(`${label.padEnd(34)} ${t.name.padEnd(12)} ${r.rates.map((x) => fmt(x, 0)).join(", ")} MiB/s  workerd CPU ${fmt(r.workerdCpuMs, 0)} ms`);
+      }
+    }
+  }
+  log(`${BIG_MIB} MiB GET bodies verified (length and SHA-256): ` + targets.map((t) => `${t.name} ${t.bigBytesVerified.join(", ")} bytes`).join("; "));
+
+  // boto3 through the front, then straight to workerd (the Expect: 100-continue wait).
+  log("boto3 put_object (4 KiB, file-like body), 3 times through the front, 3 times straight to workerd");
+  const boto3 = async (url, label, what) => {
+    try {
+      const r = await boto3Puts(url, label);
+      r.text = r.ms.map((x) => fmt(x, 0)).join(", ");
+      log(`  ${what}: ${r.text} ms (Expect header sent: ${r.expect.join(", ")})`);
+      return r;
+    } catch (err) {
+      exitCode = 1;
+      log(`  ${what}: FAILED: ${err.message}`);
+      return { text: `failed: ${err.message}` };
+    }
+  };
+  const viaFront = await boto3(s3edge.server.url, "front", "through the front");
+  const viaDirect = await boto3(s3edge.innerUrl, "direct", "straight to workerd");
+
+  clearInterval(sampler);
+  sampler = null;
+  const hwm = Object.fromEntries(targets.map((t) => [t.name, statusKiB(t.pid, "VmHWM")]));
+
+  // ------------------------------------------------------------ table
+  const a = results.s3edge;
+  const b = results["pass-through"];
+  const row = (figure, x, y, digits = 1) => rows.push([figure, fmt(x, digits), fmt(y, digits), ratio(x, y)]);
+  row("4 KiB PUT ops/s", a.put4k.opsPerSec, b.put4k.opsPerSec, 0);
+  row("4 KiB PUT latency p50 (ms)", a.put4k.p50, b.put4k.p50, 2);
+  row("4 KiB PUT latency p99 (ms)", a.put4k.p99, b.put4k.p99, 2);
+  row("4 KiB GET ops/s", a.get4k.opsPerSec, b.get4k.opsPerSec, 0);
+  row("4 KiB GET latency p50 (ms)", a.get4k.p50, b.get4k.p50, 2);
+  row("4 KiB GET latency p99 (ms)", a.get4k.p99, b.get4k.p99, 2);
+  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0);
+  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0);
+  row("workerd CPU ms / 4 KiB PUT", a.put4k.workerdCpuMs / a.put4k.ok, b.put4k.workerdCpuMs / b.put4k.ok, 3);
+  row("workerd CPU ms / 4 KiB GET", a.get4k.workerdCpuMs / a.get4k.ok, b.get4k.workerdCpuMs / b.get4k.ok, 3);
+  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0);
+  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0);
+  row("client+front (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
+  row("client+front (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
+  row("workerd peak RSS (MiB, VmRSS every 50 ms)", s3edge.peakRssKiB / 1024, passthrough.peakRssKiB / 1024, 1);
+  row("workerd VmHWM at the end (MiB)", hwm.s3edge / 1024, hwm["pass-through"] / 1024, 1);
+
+  const lines = [];
+  lines.push(`s3edge ${commit}${dirty ? "+dirty" : ""}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}; pinning: ${pinNote}`);
+  lines.push("");
+  lines.push("| figure | s3edge | pass-through | s3edge / pass-through |");
+  lines.push("|---|---:|---:|---:|");
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
+  lines.push("");
+  lines.push("| figure | value |");
+  lines.push("|---|---:|");
+  lines.push(`| wasm size, raw (bytes) | ${wasm.length} |`);
+  lines.push(`| wasm size, gzip -9 (bytes) | ${wasmGzip} |`);
+  lines.push(`| start to first answer, \`node scripts/serve.mjs\` (ms) | ${startup.error ? `failed: ${startup.error}` : fmt(startup.ms, 0)} |`);
+  lines.push(`| boto3 put_object 4 KiB through the front (ms, 3 puts) | ${viaFront.text} |`);
+  lines.push(`| boto3 put_object 4 KiB straight to workerd (ms, 3 puts) | ${viaDirect.text} |`);
+  lines.push(`| ${BIG_MIB} MiB PUT MiB/s, each rep: s3edge / pass-through | ${a.putBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.putBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
+  lines.push(`| ${BIG_MIB} MiB GET MiB/s, each rep: s3edge / pass-through | ${a.getBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.getBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
+  lines.push(`| total bench time (s) | ${fmt((performance.now() - startedAt) / 1000, 0)} |`);
+  console.log(`\n${lines.join("\n")}\n`);
+} catch (err) {
+  console.error(`[bench] ${err.stack ?? err.message}`);
+  exitCode = 1;
+} finally {
+  if (sampler) clearInterval(sampler);
+  for (const t of targets) {
+    try {
+      await stopTarget(t);
+    } catch (err) {
+      console.error(`[bench] stopping ${t.name}: ${err.message}`);
+    }
+  }
+}
+process.exit(exitCode);

@@ -1,0 +1,1587 @@
+//! Native tests of the whole request handler (`service::handle`) over the in-memory stores:
+//! every request is built, signed with SigV4 and answered as a Worker would answer it.
+
+mod common;
+
+use common::*;
+use crc::{Crc, CRC_32_ISO_HDLC};
+use s3edge::auth::chunked::ChunkSigner;
+use s3edge::auth::sigv4;
+use sha1::Sha1;
+use sha2::{Digest as _, Sha256};
+
+const BUCKET: &str = "photos";
+
+fn env_with_bucket() -> Env {
+    let env = Env::new();
+    assert_eq!(env.create_bucket(BUCKET).status, 200);
+    env
+}
+
+#[track_caller]
+fn assert_ok(resp: &Resp, status: u16) {
+    assert_eq!(resp.status, status, "{}", resp.text());
+    assert_eq!(
+        resp.header("x-amz-request-id"),
+        Some(resp.request_id.as_str())
+    );
+}
+
+fn bucket_names(resp: &Resp) -> Vec<String> {
+    xml_raw(&resp.text(), "Bucket")
+        .iter()
+        .flat_map(|b| xml_values(b, "Name"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Buckets
+
+#[test]
+fn bucket_lifecycle() {
+    let env = Env::new();
+    let created = env.create_bucket("alpha");
+    assert_ok(&created, 200);
+    assert_eq!(created.header("location"), Some("/alpha"));
+
+    env.create_bucket("alpha")
+        .assert_error(409, "BucketAlreadyOwnedByYou");
+    env.req("PUT", "/alpha")
+        .user(BOB)
+        .send()
+        .assert_error(409, "BucketAlreadyExists");
+    let invalid = env.create_bucket("Not_A_Valid_Name");
+    invalid.assert_error(400, "InvalidBucketName");
+    assert_eq!(
+        xml_values(&invalid.text(), "BucketName"),
+        ["Not_A_Valid_Name"]
+    );
+    env.create_bucket("ab")
+        .assert_error(400, "InvalidBucketName");
+
+    assert_ok(&env.create_bucket("beta"), 200);
+    assert_ok(&env.req("PUT", "/bobs-bucket").user(BOB).send(), 200);
+
+    let alice_list = env.req("GET", "/").send();
+    assert_ok(&alice_list, 200);
+    assert_eq!(bucket_names(&alice_list), ["alpha", "beta"]);
+    assert_eq!(xml_values(&alice_list.text(), "DisplayName"), ["alice"]);
+    let bob_list = env.req("GET", "/").user(BOB).send();
+    assert_eq!(bucket_names(&bob_list), ["bobs-bucket"]);
+
+    // HEAD: the owner gets 200 with the region, others 403, a missing bucket 404; no bodies.
+    let head = env.req("HEAD", "/alpha").send();
+    assert_ok(&head, 200);
+    assert_eq!(head.header("x-amz-bucket-region"), Some(REGION));
+    env.req("HEAD", "/alpha")
+        .user(BOB)
+        .send()
+        .assert_head_error(403);
+    env.req("HEAD", "/no-such-bucket")
+        .send()
+        .assert_head_error(404);
+    env.req("GET", "/no-such-bucket")
+        .send()
+        .assert_error(404, "NoSuchBucket");
+    env.req("DELETE", "/alpha")
+        .user(BOB)
+        .send()
+        .assert_error(403, "AccessDenied");
+
+    assert_ok(&env.put("alpha", "some/key", b"x"), 200);
+    env.req("DELETE", "/alpha")
+        .send()
+        .assert_error(409, "BucketNotEmpty");
+    assert_ok(&env.delete("alpha", "some/key"), 204);
+    let deleted = env.req("DELETE", "/alpha").send();
+    assert_ok(&deleted, 204);
+    assert!(deleted.body.is_empty());
+
+    env.req("HEAD", "/alpha").send().assert_head_error(404);
+    assert_eq!(bucket_names(&env.req("GET", "/").send()), ["beta"]);
+    // The name is free again, for anyone.
+    assert_ok(&env.req("PUT", "/alpha").user(BOB).send(), 200);
+    assert_eq!(
+        bucket_names(&env.req("GET", "/").user(BOB).send()),
+        ["alpha", "bobs-bucket"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Objects
+
+#[test]
+fn object_round_trip_with_content_headers_and_metadata() {
+    let env = env_with_bucket();
+    let body = b"The quick brown fox jumps over the lazy dog".to_vec();
+    let put = env
+        .req("PUT", &object_path(BUCKET, "docs/fox.txt"))
+        .header("content-type", "text/plain; charset=utf-8")
+        .header("content-disposition", "attachment; filename=\"fox.txt\"")
+        .header("content-language", "en")
+        .header("cache-control", "max-age=60")
+        .header("expires", "Thu, 01 Jan 2026 01:00:00 GMT")
+        .header("x-amz-meta-color", "brown")
+        .header("x-amz-meta-Animal-Kind", "fox")
+        .body(body.clone())
+        .send();
+    assert_ok(&put, 200);
+    assert_eq!(put.header("etag"), Some(quoted_md5(&body).as_str()));
+    assert_eq!(
+        put.header("etag"),
+        Some("\"9e107d9d372bb6826bd81d3542a419d6\"")
+    );
+
+    for method in ["GET", "HEAD"] {
+        let resp = env.req(method, &object_path(BUCKET, "docs/fox.txt")).send();
+        assert_ok(&resp, 200);
+        if method == "GET" {
+            assert_eq!(resp.body, body);
+        } else {
+            assert!(resp.body.is_empty());
+        }
+        assert_eq!(resp.header("etag"), Some(quoted_md5(&body).as_str()));
+        assert_eq!(resp.header("content-length"), Some("43"));
+        assert_eq!(
+            resp.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            resp.header("content-disposition"),
+            Some("attachment; filename=\"fox.txt\"")
+        );
+        assert_eq!(resp.header("content-language"), Some("en"));
+        assert_eq!(resp.header("cache-control"), Some("max-age=60"));
+        assert_eq!(
+            resp.header("expires"),
+            Some("Thu, 01 Jan 2026 01:00:00 GMT")
+        );
+        assert_eq!(resp.header("x-amz-meta-color"), Some("brown"));
+        assert_eq!(resp.header("x-amz-meta-animal-kind"), Some("fox"));
+        assert_eq!(
+            resp.header("last-modified"),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        assert_eq!(resp.header("accept-ranges"), Some("bytes"));
+    }
+
+    // Without a content type S3 answers binary/octet-stream; an empty object round-trips.
+    assert_ok(&env.put(BUCKET, "empty", b""), 200);
+    let empty = env.get(BUCKET, "empty");
+    assert_ok(&empty, 200);
+    assert!(empty.body.is_empty());
+    assert_eq!(empty.header("content-length"), Some("0"));
+    assert_eq!(empty.header("content-type"), Some("binary/octet-stream"));
+    assert_eq!(
+        empty.header("etag"),
+        Some("\"d41d8cd98f00b204e9800998ecf8427e\"")
+    );
+
+    // Overwrite replaces bytes and headers, and retires the old blob.
+    assert_ok(&env.put(BUCKET, "docs/fox.txt", b"v2"), 200);
+    let v2 = env.get(BUCKET, "docs/fox.txt");
+    assert_eq!(v2.body, b"v2");
+    assert_eq!(v2.header("x-amz-meta-color"), None);
+    assert_eq!(v2.header("content-type"), Some("binary/octet-stream"));
+    assert_eq!(env.blobs().len(), 2);
+
+    // Keys with spaces, pluses, unicode and slashes survive the trip through the path.
+    let odd = "dir one/a+b=c&d/é 🦀.txt";
+    assert_ok(&env.put(BUCKET, odd, b"odd"), 200);
+    assert_eq!(env.get(BUCKET, odd).body, b"odd");
+    env.get(BUCKET, "dir one/a b=c&d/é 🦀.txt")
+        .assert_error(404, "NoSuchKey");
+    let missing = env.get(BUCKET, "missing/key");
+    missing.assert_error(404, "NoSuchKey");
+    assert_eq!(xml_values(&missing.text(), "Key"), ["missing/key"]);
+    assert_eq!(
+        xml_values(&missing.text(), "Resource"),
+        [format!("/{BUCKET}/missing/key")]
+    );
+}
+
+#[test]
+fn ranges() {
+    let env = env_with_bucket();
+    let body: Vec<u8> = (0u8..100).collect();
+    assert_ok(&env.put(BUCKET, "r", &body), 200);
+    let get = |range: &str| {
+        env.req("GET", &object_path(BUCKET, "r"))
+            .header("range", range)
+            .send()
+    };
+
+    let r = get("bytes=10-19");
+    assert_ok(&r, 206);
+    assert_eq!(r.body, &body[10..20]);
+    assert_eq!(r.header("content-range"), Some("bytes 10-19/100"));
+    assert_eq!(r.header("content-length"), Some("10"));
+    assert_eq!(r.header("etag"), Some(quoted_md5(&body).as_str()));
+
+    let suffix = get("bytes=-7");
+    assert_ok(&suffix, 206);
+    assert_eq!(suffix.body, &body[93..]);
+    assert_eq!(suffix.header("content-range"), Some("bytes 93-99/100"));
+
+    let open = get("bytes=95-");
+    assert_eq!(open.status, 206);
+    assert_eq!(open.body, &body[95..]);
+    assert_eq!(open.header("content-range"), Some("bytes 95-99/100"));
+
+    let clamped = get("bytes=90-1000");
+    assert_eq!(clamped.status, 206);
+    assert_eq!(clamped.body, &body[90..]);
+    assert_eq!(clamped.header("content-range"), Some("bytes 90-99/100"));
+
+    let longer_suffix = get("bytes=-500");
+    assert_eq!(longer_suffix.status, 206);
+    assert_eq!(longer_suffix.body, body);
+
+    let unsatisfiable = get("bytes=100-");
+    unsatisfiable.assert_error(416, "InvalidRange");
+    assert_eq!(unsatisfiable.header("content-range"), Some("bytes */100"));
+    assert_eq!(
+        xml_values(&unsatisfiable.text(), "ActualObjectSize"),
+        ["100"]
+    );
+    let head416 = env
+        .req("HEAD", &object_path(BUCKET, "r"))
+        .header("range", "bytes=200-300")
+        .send();
+    head416.assert_head_error(416);
+    assert_eq!(head416.header("content-range"), Some("bytes */100"));
+
+    // A header S3 cannot use (several ranges, another unit) is ignored: the whole object.
+    for ignored in ["bytes=0-1,5-6", "items=0-1", "bytes=9-3"] {
+        let whole = get(ignored);
+        assert_eq!(whole.status, 200, "{ignored}");
+        assert_eq!(whole.body, body);
+        assert_eq!(whole.header("content-range"), None);
+    }
+}
+
+#[test]
+fn conditional_reads_and_response_overrides() {
+    let env = env_with_bucket();
+    let body = b"conditional body";
+    assert_ok(
+        &env.req("PUT", &object_path(BUCKET, "c"))
+            .header("content-type", "text/plain")
+            .body(body.to_vec())
+            .send(),
+        200,
+    );
+    let etag = quoted_md5(body);
+    let get = |name: &str, value: &str| {
+        env.req("GET", &object_path(BUCKET, "c"))
+            .header(name, value)
+            .send()
+    };
+
+    let not_modified = get("if-none-match", &etag);
+    assert_ok(&not_modified, 304);
+    assert!(not_modified.body.is_empty());
+    assert_eq!(not_modified.header("etag"), Some(etag.as_str()));
+    assert_eq!(get("if-none-match", "\"0123\"").body, body);
+
+    get("if-match", "\"0123456789abcdef0123456789abcdef\"").assert_error(412, "PreconditionFailed");
+    assert_eq!(get("if-match", &etag).body, body);
+    env.req("HEAD", &object_path(BUCKET, "c"))
+        .header("if-match", "\"nope\"")
+        .send()
+        .assert_head_error(412);
+
+    let overridden = env
+        .req("GET", &object_path(BUCKET, "c"))
+        .query(&query_string(&[
+            ("response-content-type", "application/json"),
+            ("response-content-disposition", "inline"),
+            ("response-cache-control", "no-store"),
+        ]))
+        .send();
+    assert_ok(&overridden, 200);
+    assert_eq!(overridden.body, body);
+    let content_types: Vec<_> = overridden
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .collect();
+    assert_eq!(content_types.len(), 1, "{:?}", overridden.headers);
+    assert_eq!(overridden.header("content-type"), Some("application/json"));
+    assert_eq!(overridden.header("content-disposition"), Some("inline"));
+    assert_eq!(overridden.header("cache-control"), Some("no-store"));
+    // The override applies to that answer only.
+    assert_eq!(
+        env.get(BUCKET, "c").header("content-type"),
+        Some("text/plain")
+    );
+}
+
+#[test]
+fn conditional_writes() {
+    let env = env_with_bucket();
+    let fresh = env
+        .req("PUT", &object_path(BUCKET, "once"))
+        .header("if-none-match", "*")
+        .body(b"first".to_vec())
+        .send();
+    assert_ok(&fresh, 200);
+    let blobs = env.blobs();
+
+    let again = env
+        .req("PUT", &object_path(BUCKET, "once"))
+        .header("if-none-match", "*")
+        .body(b"second".to_vec())
+        .send();
+    again.assert_error(412, "PreconditionFailed");
+    let get = env.get(BUCKET, "once");
+    assert_eq!(get.body, b"first");
+    assert_eq!(get.header("etag"), Some(quoted_md5(b"first").as_str()));
+    assert_eq!(env.blobs(), blobs);
+
+    env.req("PUT", &object_path(BUCKET, "once"))
+        .header("if-match", "\"00000000000000000000000000000000\"")
+        .body(b"third".to_vec())
+        .send()
+        .assert_error(412, "PreconditionFailed");
+    assert_eq!(env.get(BUCKET, "once").body, b"first");
+    let matched = env
+        .req("PUT", &object_path(BUCKET, "once"))
+        .header("if-match", &quoted_md5(b"first"))
+        .body(b"fourth".to_vec())
+        .send();
+    assert_ok(&matched, 200);
+    assert_eq!(env.get(BUCKET, "once").body, b"fourth");
+    assert_eq!(env.blobs().len(), 1);
+}
+
+#[test]
+fn delete_is_idempotent() {
+    let env = env_with_bucket();
+    assert_ok(&env.put(BUCKET, "gone", b"bytes"), 200);
+    assert_eq!(env.blobs().len(), 1);
+    assert_eq!(env.index_entries().len(), 1);
+    assert_ok(&env.delete(BUCKET, "gone"), 204);
+    assert_ok(&env.delete(BUCKET, "gone"), 204);
+    assert_ok(&env.delete(BUCKET, "never-existed"), 204);
+    env.get(BUCKET, "gone").assert_error(404, "NoSuchKey");
+    env.req("HEAD", &object_path(BUCKET, "gone"))
+        .send()
+        .assert_head_error(404);
+    assert!(env.blobs().is_empty());
+    assert!(env.index_entries().is_empty());
+    assert!(ListPage::parse(&env.list_v2(BUCKET, &[]).text())
+        .contents
+        .is_empty());
+}
+
+#[test]
+fn metadata_and_key_limits() {
+    let env = env_with_bucket();
+    // 2 KB of user metadata (names without the prefix, plus values) is the limit.
+    let at_limit = "v".repeat(2048 - "big".len());
+    assert_ok(
+        &env.req("PUT", &object_path(BUCKET, "meta-ok"))
+            .header("x-amz-meta-big", &at_limit)
+            .body(b"m".to_vec())
+            .send(),
+        200,
+    );
+    assert_eq!(
+        env.get(BUCKET, "meta-ok").header("x-amz-meta-big"),
+        Some(at_limit.as_str())
+    );
+    let blobs = env.blobs();
+    env.req("PUT", &object_path(BUCKET, "meta-big"))
+        .header("x-amz-meta-big", &format!("{at_limit}v"))
+        .body(b"m".to_vec())
+        .send()
+        .assert_error(400, "MetadataTooLarge");
+    env.req("PUT", &object_path(BUCKET, "meta-big"))
+        .header("x-amz-meta-a", &"a".repeat(1500))
+        .header("x-amz-meta-b", &"b".repeat(1500))
+        .body(b"m".to_vec())
+        .send()
+        .assert_error(400, "MetadataTooLarge");
+    env.get(BUCKET, "meta-big").assert_error(404, "NoSuchKey");
+    assert_eq!(env.blobs(), blobs);
+
+    // A key of 1,024 bytes (multi-byte characters included) works end to end.
+    let long_key = format!("{}{}", "é".repeat(500), "k".repeat(24));
+    assert_eq!(long_key.len(), 1024);
+    let put = env.put(BUCKET, &long_key, b"long");
+    assert_ok(&put, 200);
+    assert_eq!(env.get(BUCKET, &long_key).body, b"long");
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert!(listed.keys().contains(&long_key));
+    assert_ok(&env.delete(BUCKET, &long_key), 204);
+    env.get(BUCKET, &long_key).assert_error(404, "NoSuchKey");
+
+    let too_long = "k".repeat(1025);
+    let refused = env.put(BUCKET, &too_long, b"x");
+    refused.assert_error(400, "KeyTooLongError");
+    assert_eq!(xml_values(&refused.text(), "Size"), ["1025"]);
+    assert_eq!(env.blobs(), blobs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Integrity
+
+/// A PUT that fails an integrity check leaves the previous object and no new blob.
+#[test]
+fn failed_integrity_checks_keep_the_previous_object() {
+    let env = env_with_bucket();
+    let v1 = b"version one".to_vec();
+    assert_ok(&env.put(BUCKET, "k", &v1), 200);
+    let blobs = env.blobs();
+    assert_eq!(blobs.len(), 1);
+    let v2 = b"version two!".to_vec();
+
+    let bad_md5 = env
+        .req("PUT", &object_path(BUCKET, "k"))
+        .header("content-md5", &md5_b64(b"something else"))
+        .body(v2.clone())
+        .send();
+    bad_md5.assert_error(400, "BadDigest");
+
+    let bad_sha = env
+        .req("PUT", &object_path(BUCKET, "k"))
+        .payload_hash(&sigv4::sha256_hex(b"something else"))
+        .body(v2.clone())
+        .send();
+    bad_sha.assert_error(400, "XAmzContentSHA256Mismatch");
+
+    let bad_crc = env
+        .req("PUT", &object_path(BUCKET, "k"))
+        .header("x-amz-checksum-crc32", &b64(&0xCBF4_3926u32.to_be_bytes()))
+        .body(v2.clone())
+        .send();
+    bad_crc.assert_error(400, "BadDigest");
+
+    // The same checks with UNSIGNED-PAYLOAD (R2 or the Rust filter verifies alone).
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .payload_hash("UNSIGNED-PAYLOAD")
+        .header("content-md5", &md5_b64(b"something else"))
+        .body(v2.clone())
+        .send()
+        .assert_error(400, "BadDigest");
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .payload_hash("UNSIGNED-PAYLOAD")
+        .header("x-amz-checksum-crc64nvme", &b64(&[0u8; 8]))
+        .body(v2.clone())
+        .send()
+        .assert_error(400, "BadDigest");
+    // A signed payload hash that is right, with a wrong x-amz-checksum-sha256.
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .header("x-amz-checksum-sha256", &b64(&Sha256::digest(b"other")))
+        .body(v2.clone())
+        .send()
+        .assert_error(400, "BadDigest");
+
+    let get = env.get(BUCKET, "k");
+    assert_eq!(get.body, v1);
+    assert_eq!(get.header("etag"), Some(quoted_md5(&v1).as_str()));
+    assert_eq!(env.blobs(), blobs);
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert_eq!(listed.contents.len(), 1);
+    assert_eq!(listed.contents[0].etag, quoted_md5(&v1));
+
+    // And a correct Content-MD5 is accepted.
+    let good = env
+        .req("PUT", &object_path(BUCKET, "k"))
+        .header("content-md5", &md5_b64(&v2))
+        .body(v2.clone())
+        .send();
+    assert_ok(&good, 200);
+    assert_eq!(env.get(BUCKET, "k").body, v2);
+    assert_eq!(env.blobs().len(), 1);
+}
+
+/// S3 answers a wrong `x-amz-checksum-sha256` with BadDigest whatever the payload mode; the
+/// XAmzContentSHA256Mismatch code is for a wrong `x-amz-content-sha256`.
+#[test]
+fn wrong_checksum_sha256_with_unsigned_payload_is_bad_digest() {
+    let env = env_with_bucket();
+    assert_ok(&env.put(BUCKET, "k", b"v1"), 200);
+    let blobs = env.blobs();
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .payload_hash("UNSIGNED-PAYLOAD")
+        .header("x-amz-checksum-sha256", &b64(&Sha256::digest(b"other")))
+        .body(b"v2".to_vec())
+        .send()
+        .assert_error(400, "BadDigest");
+    assert_eq!(env.get(BUCKET, "k").body, b"v1");
+    assert_eq!(env.blobs(), blobs);
+}
+
+#[test]
+fn flexible_checksums_are_stored_and_returned() {
+    let env = env_with_bucket();
+    // Catalogue check values of "123456789", computed independently of the crate.
+    let body = b"123456789";
+    let cases = [
+        ("crc32", "CRC32", b64(&0xCBF4_3926u32.to_be_bytes())),
+        ("crc32c", "CRC32C", b64(&0xE306_9283u32.to_be_bytes())),
+        (
+            "crc64nvme",
+            "CRC64NVME",
+            b64(&0xAE8B_1486_0A79_9888u64.to_be_bytes()),
+        ),
+        ("sha1", "SHA1", b64(&Sha1::digest(body))),
+        ("sha256", "SHA256", b64(&Sha256::digest(body))),
+    ];
+    for (name, alg, value) in &cases {
+        let key = format!("sum/{name}");
+        let header = format!("x-amz-checksum-{name}");
+        for payload in [None, Some("UNSIGNED-PAYLOAD")] {
+            let mut req = env
+                .req("PUT", &object_path(BUCKET, &key))
+                .header(&header, value)
+                .body(body.to_vec());
+            if let Some(p) = payload {
+                req = req.payload_hash(p);
+            }
+            let put = req.send();
+            assert_ok(&put, 200);
+            assert_eq!(put.header(&header), Some(value.as_str()), "{name}");
+        }
+
+        let with_mode = env
+            .req("GET", &object_path(BUCKET, &key))
+            .header("x-amz-checksum-mode", "ENABLED")
+            .send();
+        assert_ok(&with_mode, 200);
+        assert_eq!(with_mode.body, body);
+        assert_eq!(with_mode.header(&header), Some(value.as_str()), "{name}");
+        assert_eq!(with_mode.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+        let head = env
+            .req("HEAD", &object_path(BUCKET, &key))
+            .header("x-amz-checksum-mode", "ENABLED")
+            .send();
+        assert_eq!(head.header(&header), Some(value.as_str()), "{name}");
+        // Not asked for: not sent.
+        assert_eq!(env.get(BUCKET, &key).header(&header), None);
+        // A part of the object does not carry the whole object's checksum.
+        let ranged = env
+            .req("GET", &object_path(BUCKET, &key))
+            .header("x-amz-checksum-mode", "ENABLED")
+            .header("range", "bytes=0-3")
+            .send();
+        assert_eq!(ranged.status, 206);
+        assert_eq!(ranged.header(&header), None);
+
+        let record = env.record(BUCKET, &key).expect("record");
+        assert_eq!(record.checksum, Some((alg.to_string(), value.clone())));
+    }
+
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[("prefix", "sum/")]).text());
+    let algorithms: Vec<_> = listed
+        .contents
+        .iter()
+        .map(|c| (c.key.as_str(), c.checksum_algorithm.as_deref()))
+        .collect();
+    assert_eq!(
+        algorithms,
+        [
+            ("sum/crc32", Some("CRC32")),
+            ("sum/crc32c", Some("CRC32C")),
+            ("sum/crc64nvme", Some("CRC64NVME")),
+            ("sum/sha1", Some("SHA1")),
+            ("sum/sha256", Some("SHA256")),
+        ]
+    );
+    assert_eq!(env.blobs().len(), 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. aws-chunked
+
+fn crc32_b64(data: &[u8]) -> String {
+    b64(&Crc::<u32>::new(&CRC_32_ISO_HDLC)
+        .checksum(data)
+        .to_be_bytes())
+}
+
+/// `hex-size\r\ndata\r\n` per chunk, then `0\r\n`, the trailers and the closing empty line.
+fn unsigned_chunked(data: &[u8], chunk: usize, trailers: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in data.chunks(chunk) {
+        out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n");
+    for (name, value) in trailers {
+        out.extend_from_slice(format!("{name}:{value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+fn chunked_put(env: &Env, key: &str, decoded: &[u8], encoded: Vec<u8>) -> Resp {
+    env.req("PUT", &object_path(BUCKET, key))
+        .payload_hash("STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        .header("content-encoding", "aws-chunked")
+        .header("x-amz-decoded-content-length", &decoded.len().to_string())
+        .header("x-amz-trailer", "x-amz-checksum-crc32")
+        .header("content-type", "text/csv")
+        .body(encoded)
+        .send()
+}
+
+#[test]
+fn aws_chunked_unsigned_trailer() {
+    let env = env_with_bucket();
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let crc = crc32_b64(&data);
+    let encoded = unsigned_chunked(&data, 8192, &[("x-amz-checksum-crc32", &crc)]);
+    let put = chunked_put(&env, "chunked", &data, encoded);
+    assert_ok(&put, 200);
+    assert_eq!(put.header("etag"), Some(quoted_md5(&data).as_str()));
+    assert_eq!(put.header("x-amz-checksum-crc32"), Some(crc.as_str()));
+
+    let get = env
+        .req("GET", &object_path(BUCKET, "chunked"))
+        .header("x-amz-checksum-mode", "ENABLED")
+        .send();
+    assert_ok(&get, 200);
+    assert_eq!(get.body, data);
+    assert_eq!(get.header("content-length"), Some("20000"));
+    assert_eq!(get.header("x-amz-checksum-crc32"), Some(crc.as_str()));
+    assert_eq!(get.header("content-type"), Some("text/csv"));
+    // aws-chunked is framing, not a content encoding of the object.
+    assert_eq!(get.header("content-encoding"), None);
+    assert_eq!(
+        env.record(BUCKET, "chunked").unwrap().checksum,
+        Some(("CRC32".to_string(), crc.clone()))
+    );
+    let blobs = env.blobs();
+    assert_eq!(blobs.len(), 1);
+
+    // A wrong trailer checksum: BadDigest, the object and the blobs as they were.
+    let other: Vec<u8> = data.iter().map(|b| b ^ 0x55).collect();
+    let wrong = unsigned_chunked(&other, 4096, &[("x-amz-checksum-crc32", &crc)]);
+    chunked_put(&env, "chunked", &other, wrong).assert_error(400, "BadDigest");
+    let wrong_new = unsigned_chunked(&other, 4096, &[("x-amz-checksum-crc32", &crc)]);
+    chunked_put(&env, "chunked-new", &other, wrong_new).assert_error(400, "BadDigest");
+    env.get(BUCKET, "chunked-new")
+        .assert_error(404, "NoSuchKey");
+    assert_eq!(env.get(BUCKET, "chunked").body, data);
+    assert_eq!(env.blobs(), blobs);
+
+    // A body shorter than x-amz-decoded-content-length is refused and stores nothing.
+    let short = unsigned_chunked(
+        &data[..100],
+        64,
+        &[("x-amz-checksum-crc32", &crc32_b64(&data[..100]))],
+    );
+    let resp = chunked_put(&env, "chunked-short", &data, short);
+    assert_eq!(resp.status, 400, "{}", resp.text());
+    assert_eq!(env.blobs(), blobs);
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert_eq!(listed.keys(), ["chunked"]);
+}
+
+/// STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: the chunk signatures chain from the request's
+/// own signature; computed here with the crate's ChunkSigner.
+fn signed_chunked_put(
+    env: &Env,
+    key: &str,
+    data: &[u8],
+    chunk: usize,
+    trailer: bool,
+    tamper: bool,
+) -> Resp {
+    let encode = |signed: Option<&Signed>| -> Vec<u8> {
+        let mut previous = signed.map(|s| s.seed_signature.clone());
+        let signer = |previous: &Option<String>| {
+            signed.map(|s| {
+                ChunkSigner::new(
+                    s.signing_key,
+                    s.amz_date.clone(),
+                    s.scope.clone(),
+                    previous.clone().unwrap(),
+                )
+            })
+        };
+        let mut out = Vec::new();
+        let pieces: Vec<&[u8]> = data.chunks(chunk).chain([&[][..]]).collect();
+        for piece in pieces {
+            let sig = match signer(&previous) {
+                Some(s) => s.chunk_signature(&Sha256::digest(piece).into()),
+                None => "0".repeat(64),
+            };
+            out.extend_from_slice(
+                format!("{:x};chunk-signature={sig}\r\n", piece.len()).as_bytes(),
+            );
+            let mut piece = piece.to_vec();
+            if tamper && signed.is_some() && !piece.is_empty() && out.len() > 100 {
+                piece[0] ^= 1;
+            }
+            out.extend_from_slice(&piece);
+            if !piece.is_empty() {
+                out.extend_from_slice(b"\r\n");
+            }
+            previous = Some(sig);
+        }
+        if trailer {
+            let line = format!("x-amz-checksum-crc32:{}", crc32_b64(data));
+            let sig = match signer(&previous) {
+                Some(s) => s.trailer_signature(format!("{line}\n").as_bytes()),
+                None => "0".repeat(64),
+            };
+            out.extend_from_slice(
+                format!("{line}\r\nx-amz-trailer-signature:{sig}\r\n").as_bytes(),
+            );
+        }
+        out.extend_from_slice(b"\r\n");
+        out
+    };
+    let length = encode(None).len();
+    let mut req = env
+        .req("PUT", &object_path(BUCKET, key))
+        .payload_hash(if trailer {
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+        } else {
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+        })
+        .header("content-encoding", "aws-chunked")
+        .header("content-length", &length.to_string())
+        .header("x-amz-decoded-content-length", &data.len().to_string());
+    if trailer {
+        req = req.header("x-amz-trailer", "x-amz-checksum-crc32");
+    }
+    let signed = req.sign();
+    let body = encode(Some(&signed));
+    assert_eq!(body.len(), length);
+    env.handle(signed.head, body)
+}
+
+#[test]
+fn aws_chunked_signed_payload() {
+    let env = env_with_bucket();
+    let data: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
+
+    let put = signed_chunked_put(&env, "signed", &data, 65536, false, false);
+    assert_ok(&put, 200);
+    assert_eq!(put.header("etag"), Some(quoted_md5(&data).as_str()));
+    let get = env.get(BUCKET, "signed");
+    assert_eq!(get.body, data);
+    assert_eq!(get.header("content-encoding"), None);
+
+    let put = signed_chunked_put(&env, "signed-trailer", &data, 10_000, true, false);
+    assert_ok(&put, 200);
+    let get = env
+        .req("GET", &object_path(BUCKET, "signed-trailer"))
+        .header("x-amz-checksum-mode", "ENABLED")
+        .send();
+    assert_eq!(get.body, data);
+    assert_eq!(
+        get.header("x-amz-checksum-crc32"),
+        Some(crc32_b64(&data).as_str())
+    );
+    let blobs = env.blobs();
+    assert_eq!(blobs.len(), 2);
+
+    // A chunk altered after signing fails its chunk signature: nothing changes.
+    let other: Vec<u8> = data.iter().rev().copied().collect();
+    for trailer in [false, true] {
+        signed_chunked_put(&env, "signed", &other, 8192, trailer, true)
+            .assert_error(403, "SignatureDoesNotMatch");
+    }
+    assert_eq!(env.get(BUCKET, "signed").body, data);
+    assert_eq!(env.blobs(), blobs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Listing
+
+/// Keys over a few prefixes plus root-level ones, with case and punctuation mixed in.
+fn listing_keys(per_prefix: usize, root: usize) -> Vec<String> {
+    let mut keys = Vec::new();
+    for prefix in ["alpha/", "beta/", "gamma/"] {
+        for i in 0..per_prefix {
+            keys.push(match i % 4 {
+                0 => format!("{prefix}{i:05}"),
+                1 => format!("{prefix}Item {i:05}"),
+                2 => format!("{prefix}sub-{}/{i:05}.bin", i % 3),
+                _ => format!("{prefix}x+{i:05}~é"),
+            });
+        }
+    }
+    for i in 0..root {
+        keys.push(if i % 2 == 0 {
+            format!("Root-{i:04}")
+        } else {
+            format!("root-{i:04}.txt")
+        });
+    }
+    keys
+}
+
+fn fill(env: &Env, bucket: &str, keys: &[String]) {
+    for key in keys {
+        let put = env.put(bucket, key, key.as_bytes());
+        assert_eq!(put.status, 200, "{key}: {}", put.text());
+    }
+}
+
+#[test]
+fn listing_pages_delimiters_markers_and_encoding() {
+    let env = env_with_bucket();
+    let keys = listing_keys(800, 100);
+    assert_eq!(keys.len(), 2500);
+    fill(&env, BUCKET, &keys);
+    let mut sorted = keys.clone();
+    sorted.sort();
+
+    // ListObjectsV2, 1,000 per page, via continuation tokens: every key once, in byte order.
+    let (listed, costs) = env.walk_v2(BUCKET, &[]);
+    assert_eq!(costs.len(), 3);
+    assert_eq!(listed, sorted);
+    let first = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert_eq!(first.contents.len(), 1000);
+    assert_eq!(first.key_count, Some(1000));
+    assert!(first.is_truncated);
+    let entry = &first.contents[0];
+    assert_eq!(entry.size, entry.key.len() as u64);
+    assert_eq!(entry.etag, quoted_md5(entry.key.as_bytes()));
+
+    // Small pages agree too.
+    let (small, _) = env.walk_v2(BUCKET, &[("max-keys", "333"), ("prefix", "beta/")]);
+    let beta: Vec<String> = sorted
+        .iter()
+        .filter(|k| k.starts_with("beta/"))
+        .cloned()
+        .collect();
+    assert_eq!(small, beta);
+
+    // Delimiter at the root: the three prefixes and the root keys, in one page.
+    let root = ListPage::parse(&env.list_v2(BUCKET, &[("delimiter", "/")]).text());
+    assert_eq!(root.common_prefixes, ["alpha/", "beta/", "gamma/"]);
+    let root_keys: Vec<String> = sorted
+        .iter()
+        .filter(|k| !k.contains('/'))
+        .cloned()
+        .collect();
+    assert_eq!(root.keys(), root_keys);
+    assert!(!root.is_truncated);
+    assert_eq!(root.key_count, Some(103));
+
+    // Delimiter under a prefix: sub-directories roll up, the rest are keys.
+    let (alpha_sub, _) = env.walk_v2(BUCKET, &[("prefix", "alpha/"), ("delimiter", "/")]);
+    let alpha = ListPage::parse(
+        &env.list_v2(BUCKET, &[("prefix", "alpha/"), ("delimiter", "/")])
+            .text(),
+    );
+    assert_eq!(
+        alpha.common_prefixes,
+        ["alpha/sub-0/", "alpha/sub-1/", "alpha/sub-2/"]
+    );
+    assert_eq!(alpha_sub.len(), 600);
+    assert!(alpha_sub.iter().all(|k| !k["alpha/".len()..].contains('/')));
+
+    // Delimited pages of 2 walk prefixes and keys alike without repeating any.
+    let mut seen: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = vec![("delimiter", "/"), ("max-keys", "2")];
+        if let Some(t) = &token {
+            params.push(("continuation-token", t.as_str()));
+        }
+        let page = ListPage::parse(&env.list_v2(BUCKET, &params).text());
+        assert!(page.contents.len() + page.common_prefixes.len() <= 2);
+        seen.extend(page.common_prefixes.iter().cloned());
+        seen.extend(page.keys());
+        if !page.is_truncated {
+            break;
+        }
+        token = page.next_token;
+    }
+    let mut expected: Vec<String> = root_keys.clone();
+    expected.extend(["alpha/".to_string(), "beta/".into(), "gamma/".into()]);
+    expected.sort();
+    seen.sort();
+    assert_eq!(seen, expected);
+
+    // start-after in the middle.
+    let middle = &sorted[1234];
+    let after = ListPage::parse(&env.list_v2(BUCKET, &[("start-after", middle)]).text());
+    assert_eq!(after.keys(), &sorted[1235..2235]);
+    assert_eq!(
+        xml_values(
+            &env.list_v2(BUCKET, &[("start-after", middle)]).text(),
+            "StartAfter"
+        ),
+        std::slice::from_ref(middle)
+    );
+    let (rest, _) = env.walk_v2(BUCKET, &[("start-after", middle)]);
+    assert_eq!(rest, &sorted[1235..]);
+    let not_a_key = format!("{middle}!");
+    let after_missing = ListPage::parse(
+        &env.list_v2(BUCKET, &[("start-after", &not_a_key), ("max-keys", "5")])
+            .text(),
+    );
+    let greater: Vec<String> = sorted
+        .iter()
+        .filter(|k| **k > not_a_key)
+        .take(5)
+        .cloned()
+        .collect();
+    assert_eq!(after_missing.keys(), greater);
+
+    // ListObjects (v1): marker, and NextMarker when a delimiter is given.
+    let v1 = ListPage::parse(
+        &env.list_v1(BUCKET, &[("marker", middle), ("max-keys", "10")])
+            .text(),
+    );
+    assert_eq!(v1.keys(), &sorted[1235..1245]);
+    assert!(v1.is_truncated);
+    assert_eq!(v1.next_marker, None);
+    let mut items: Vec<String> = Vec::new();
+    let mut marker = String::new();
+    for _ in 0..1000 {
+        let page = ListPage::parse(
+            &env.list_v1(
+                BUCKET,
+                &[("delimiter", "/"), ("max-keys", "7"), ("marker", &marker)],
+            )
+            .text(),
+        );
+        items.extend(page.common_prefixes.iter().cloned());
+        items.extend(page.keys());
+        if !page.is_truncated {
+            assert_eq!(page.next_marker, None);
+            break;
+        }
+        let next = page
+            .next_marker
+            .clone()
+            .expect("NextMarker with a delimiter");
+        let last = page
+            .common_prefixes
+            .iter()
+            .chain(page.keys().iter())
+            .max()
+            .cloned()
+            .unwrap();
+        assert_eq!(next, last);
+        marker = next;
+    }
+    items.sort();
+    assert_eq!(items, expected);
+
+    // max-keys=0: nothing listed.
+    let zero = env.list_v2(BUCKET, &[("max-keys", "0")]);
+    assert_ok(&zero, 200);
+    let zero_page = ListPage::parse(&zero.text());
+    assert!(zero_page.contents.is_empty() && zero_page.common_prefixes.is_empty());
+    assert_eq!(zero_page.key_count, Some(0));
+    assert_eq!(xml_values(&zero.text(), "MaxKeys"), ["0"]);
+    env.list_v2(BUCKET, &[("max-keys", "-1")])
+        .assert_error(400, "InvalidArgument");
+    env.list_v2(BUCKET, &[("continuation-token", "***")])
+        .assert_error(400, "InvalidArgument");
+
+    // encoding-type=url: keys and prefixes encoded as S3 does (space as +, / kept).
+    let encoded = env.list_v2(
+        BUCKET,
+        &[
+            ("prefix", "alpha/"),
+            ("encoding-type", "url"),
+            ("max-keys", "1000"),
+        ],
+    );
+    let text = encoded.text();
+    assert_eq!(xml_values(&text, "EncodingType"), ["url"]);
+    let raw_keys = ListPage::parse(&text).keys();
+    assert!(
+        raw_keys.contains(&"alpha/Item+00001".to_string()),
+        "{raw_keys:?}"
+    );
+    assert!(
+        raw_keys.contains(&"alpha/x%2B00003~%C3%A9".to_string())
+            || raw_keys.contains(&"alpha/x%2B00003%7E%C3%A9".to_string()),
+        "{raw_keys:?}"
+    );
+    assert!(raw_keys.contains(&"alpha/sub-2/00002.bin".to_string()));
+    let delimited = env.list_v2(
+        BUCKET,
+        &[
+            ("prefix", "alpha/"),
+            ("delimiter", " "),
+            ("encoding-type", "url"),
+        ],
+    );
+    let delimited_text = delimited.text();
+    assert_eq!(
+        ListPage::parse(&delimited_text).common_prefixes,
+        ["alpha/Item+"]
+    );
+    assert!(
+        delimited_text.contains("<Prefix>alpha/</Prefix>"),
+        "{delimited_text}"
+    );
+    assert!(
+        delimited_text.contains("<Delimiter>+</Delimiter>"),
+        "{delimited_text}"
+    );
+    env.list_v2(BUCKET, &[("encoding-type", "base64")])
+        .assert_error(400, "InvalidArgument");
+}
+
+/// Storage calls per listing page stay the same whatever the bucket size.
+#[test]
+fn listing_cost_is_bounded() {
+    // One KV read of the bucket record, then R2 lists of at most 100 entries each (R2 returns
+    // fewer entries per call when custom metadata is included): 11 for a full page of 1,000.
+    const BOUND: usize = 12;
+    let env = Env::new();
+    assert_ok(&env.create_bucket("small"), 200);
+    assert_ok(&env.create_bucket("large"), 200);
+    let small = listing_keys(800, 100);
+    let mut large = listing_keys(3300, 100);
+    assert_eq!(large.len(), 10_000);
+    fill(&env, "small", &small);
+    fill(&env, "large", &large);
+    large.sort();
+
+    let (small_keys, small_costs) = env.walk_v2("small", &[]);
+    assert_eq!(small_keys.len(), 2500);
+    let (large_keys, large_costs) = env.walk_v2("large", &[]);
+    assert_eq!(large_keys, large);
+    eprintln!("storage calls per ListObjectsV2 page: 2,500 keys {small_costs:?}, 10,000 keys {large_costs:?}");
+    let full_small = small_costs[0];
+    assert!(full_small <= BOUND, "{small_costs:?}");
+    // Every full page costs the same in both buckets.
+    for cost in &large_costs[..large_costs.len() - 1] {
+        assert_eq!(*cost, full_small, "{large_costs:?}");
+    }
+    assert!(large_costs.iter().chain(&small_costs).all(|&c| c <= BOUND));
+
+    let measure = |bucket: &str, params: &[(&str, &str)]| {
+        let before = env.store.calls();
+        let resp = env.list_v2(bucket, params);
+        assert_ok(&resp, 200);
+        (env.store.calls() - before, ListPage::parse(&resp.text()))
+    };
+    let (small_root, page) = measure("small", &[("delimiter", "/")]);
+    assert_eq!(page.common_prefixes.len(), 3);
+    let (large_root, page) = measure("large", &[("delimiter", "/")]);
+    assert_eq!(page.common_prefixes, ["alpha/", "beta/", "gamma/"]);
+    assert_eq!(page.contents.len(), 100);
+    let (large_sub, page) = measure("large", &[("delimiter", "/"), ("prefix", "beta/")]);
+    assert_eq!(page.contents.len() + page.common_prefixes.len(), 1000);
+    assert!(page.is_truncated);
+    let (large_middle, page) = measure("large", &[("start-after", &large[5000])]);
+    assert_eq!(page.keys(), &large[5001..6001]);
+    let (v1_marker, _) = {
+        let before = env.store.calls();
+        let resp = env.list_v1("large", &[("marker", &large[7000]), ("delimiter", "/")]);
+        assert_ok(&resp, 200);
+        (env.store.calls() - before, ())
+    };
+    eprintln!(
+        "delimiter at root: 2,500 keys {small_root}, 10,000 keys {large_root}; \
+         delimiter under a prefix {large_sub}; start-after {large_middle}; v1 marker {v1_marker}"
+    );
+    assert_eq!(small_root, large_root);
+    for cost in [small_root, large_root, large_sub, large_middle, v1_marker] {
+        assert!(cost <= BOUND, "{cost}");
+    }
+}
+
+const LONG_BUCKET: &str = "long-keys";
+
+/// Keys longer than an R2 index name can hold (1,008 bytes of key in this bucket; longer keys
+/// keep their first 991 bytes and a hash) mixed with short and verbatim keys that share those
+/// 991 bytes. Returns the environment, the keys in byte order and the long shared prefix.
+fn long_key_env() -> (Env, Vec<String>, String) {
+    let env = Env::new();
+    assert_ok(&env.create_bucket(LONG_BUCKET), 200);
+    let x = |n: usize| "x".repeat(n);
+    let p = format!("p/{}", x(1010));
+    let keys: Vec<String> = vec![
+        "a".into(),
+        "z".into(),
+        "p/short".into(),
+        p.clone(),
+        format!("{p}a"),
+        format!("{p}b"),
+        format!("{p}c"),
+        format!("{p}A"),
+        format!("{p}{}", "y".repeat(10)),
+        format!("p/{}", x(1000)),
+        format!("p/{}A", x(1005)),
+        format!("p/{}", x(1022)),
+        format!("p/{}B", x(995)),
+        format!("p/{}", x(995)),
+        format!("p/{}/tail", x(995)),
+        format!("p/{}y", x(990)),
+        format!("p/{}", x(980)),
+        format!("q/{}", "w".repeat(1022)),
+        format!("q/{}v", "w".repeat(1000)),
+        format!("q/{}", "w".repeat(1000)),
+    ];
+    for key in &keys {
+        assert!(key.len() <= 1024);
+        let put = env.put(LONG_BUCKET, key, key.as_bytes());
+        assert_eq!(put.status, 200, "{}: {}", key.len(), put.text());
+    }
+    let mut sorted = keys;
+    sorted.sort();
+    (env, sorted, p)
+}
+
+/// Long keys as (length, last character), for readable failure output.
+fn shapes(keys: &[String]) -> Vec<(usize, Option<char>)> {
+    keys.iter().map(|k| (k.len(), k.chars().last())).collect()
+}
+
+/// In one page, long keys list in byte order mixed with short ones.
+#[test]
+fn long_keys_list_in_byte_order() {
+    let (env, sorted, p) = long_key_env();
+    let (listed, _) = env.walk_v2(LONG_BUCKET, &[]);
+    assert_eq!(shapes(&listed), shapes(&sorted));
+    assert_eq!(listed, sorted);
+    let v1 = ListPage::parse(&env.list_v1(LONG_BUCKET, &[]).text());
+    assert_eq!(v1.keys(), sorted);
+    let page = ListPage::parse(&env.list_v2(LONG_BUCKET, &[]).text());
+    for entry in &page.contents {
+        assert_eq!(entry.size, entry.key.len() as u64);
+        assert_eq!(entry.etag, quoted_md5(entry.key.as_bytes()));
+    }
+
+    // A prefix longer than an index name can hold.
+    let under_p: Vec<String> = sorted
+        .iter()
+        .filter(|k| k.starts_with(&p))
+        .cloned()
+        .collect();
+    assert_eq!(under_p.len(), 7);
+    let (listed, _) = env.walk_v2(LONG_BUCKET, &[("prefix", &p)]);
+    assert_eq!(shapes(&listed), shapes(&under_p));
+    let long_prefix = format!("{p}a");
+    let (only, _) = env.walk_v2(LONG_BUCKET, &[("prefix", &long_prefix)]);
+    assert_eq!(only, std::slice::from_ref(&long_prefix));
+    let start_after = env.list_v2(LONG_BUCKET, &[("start-after", &long_prefix)]);
+    let expected: Vec<String> = sorted
+        .iter()
+        .filter(|k| **k > long_prefix)
+        .cloned()
+        .collect();
+    assert_eq!(
+        shapes(&ListPage::parse(&start_after.text()).keys()),
+        shapes(&expected)
+    );
+
+    // A delimiter under the short prefix rolls up the one long "directory".
+    let page = ListPage::parse(
+        &env.list_v2(LONG_BUCKET, &[("prefix", "p/"), ("delimiter", "/")])
+            .text(),
+    );
+    assert_eq!(page.common_prefixes, [format!("p/{}/", "x".repeat(995))]);
+    let expected: Vec<String> = sorted
+        .iter()
+        .filter(|k| k.starts_with("p/") && !k[2..].contains('/'))
+        .cloned()
+        .collect();
+    assert_eq!(shapes(&page.keys()), shapes(&expected));
+
+    // Every long key reads back and deletes, leaving nothing behind.
+    for key in &sorted {
+        assert_eq!(env.get(LONG_BUCKET, key).body, key.as_bytes());
+    }
+    for key in &sorted {
+        assert_ok(&env.delete(LONG_BUCKET, key), 204);
+    }
+    assert!(env.index_entries().is_empty());
+    assert!(env.blobs().is_empty());
+}
+
+/// Across small pages too: every key once, in byte order.
+#[test]
+fn long_keys_list_in_byte_order_across_pages() {
+    let (env, sorted, p) = long_key_env();
+    for max_keys in ["1", "2", "3", "5", "12"] {
+        let (listed, _) = env.walk_v2(LONG_BUCKET, &[("max-keys", max_keys)]);
+        assert_eq!(shapes(&listed), shapes(&sorted), "max-keys={max_keys}");
+    }
+    // v1 without a delimiter: clients continue from the last key.
+    let mut v1 = Vec::new();
+    let mut marker = String::new();
+    loop {
+        let page = ListPage::parse(
+            &env.list_v1(LONG_BUCKET, &[("max-keys", "2"), ("marker", &marker)])
+                .text(),
+        );
+        v1.extend(page.keys());
+        if !page.is_truncated {
+            break;
+        }
+        marker = v1.last().unwrap().clone();
+    }
+    assert_eq!(shapes(&v1), shapes(&sorted));
+    let under_p: Vec<String> = sorted
+        .iter()
+        .filter(|k| k.starts_with(&p))
+        .cloned()
+        .collect();
+    for max_keys in ["1", "2"] {
+        let (listed, _) = env.walk_v2(LONG_BUCKET, &[("prefix", &p), ("max-keys", max_keys)]);
+        assert_eq!(
+            shapes(&listed),
+            shapes(&under_p),
+            "prefix, max-keys={max_keys}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. No loss under storage faults
+
+/// What a GET answered, reduced to what must be consistent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Object {
+        body: Vec<u8>,
+        etag: String,
+        version: String,
+    },
+    Missing,
+}
+
+fn observe(env: &Env, key: &str) -> Seen {
+    let get = env.get(BUCKET, key);
+    match get.status {
+        200 => {
+            assert_eq!(get.header("etag"), Some(quoted_md5(&get.body).as_str()));
+            assert_eq!(
+                get.header("content-length"),
+                Some(get.body.len().to_string().as_str())
+            );
+            Seen::Object {
+                etag: get.header("etag").unwrap().to_string(),
+                version: get
+                    .header("x-amz-meta-version")
+                    .unwrap_or_default()
+                    .to_string(),
+                body: get.body,
+            }
+        }
+        404 => {
+            get.assert_error(404, "NoSuchKey");
+            Seen::Missing
+        }
+        other => panic!("GET answered {other}: {}", get.text()),
+    }
+}
+
+fn put_version(env: &Env, key: &str, version: &str, body: &[u8]) -> Resp {
+    env.req("PUT", &object_path(BUCKET, key))
+        .header("x-amz-meta-version", version)
+        .header("content-type", &format!("application/x-{version}"))
+        .body(body.to_vec())
+        .send()
+}
+
+/// After the sweep: the blobs are exactly the one the record points to (if any), and the
+/// listing agrees with what GET answers.
+fn assert_consistent(env: &Env, key: &str, seen: &Seen) {
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    match seen {
+        Seen::Object { body, etag, .. } => {
+            let record = env.record(BUCKET, key).expect("a record");
+            assert_eq!(env.blobs(), std::slice::from_ref(&record.blob));
+            assert_eq!(
+                env.store.blob_bytes(&record.blob).as_deref(),
+                Some(&body[..])
+            );
+            assert_eq!(listed.contents.len(), 1, "{listed:?}");
+            assert_eq!(listed.contents[0].key, key);
+            assert_eq!(listed.contents[0].size, body.len() as u64);
+            assert_eq!(&listed.contents[0].etag, etag);
+            assert_eq!(env.index_entries().len(), 1);
+        }
+        Seen::Missing => {
+            assert!(env.record(BUCKET, key).is_none());
+            assert!(env.blobs().is_empty(), "{:?}", env.blobs());
+            assert!(listed.contents.is_empty(), "{listed:?}");
+            assert!(env.index_entries().is_empty());
+        }
+    }
+}
+
+#[test]
+fn overwrite_never_loses_data_under_faults() {
+    let key = "docs/report.txt";
+    let v1 = b"version one, the original".to_vec();
+    let v2 = b"version two, somewhat longer than the first".to_vec();
+    let setup = || {
+        let env = env_with_bucket();
+        assert_ok(&put_version(&env, key, "one", &v1), 200);
+        env
+    };
+    let env = setup();
+    let before = env.store.calls();
+    assert_ok(&put_version(&env, key, "two", &v2), 200);
+    let calls = env.store.calls() - before;
+    eprintln!("an overwrite PUT makes {calls} storage calls");
+    assert!(calls >= 5, "{calls}");
+
+    let expect_v1 = Seen::Object {
+        body: v1.clone(),
+        etag: quoted_md5(&v1),
+        version: "one".into(),
+    };
+    let expect_v2 = Seen::Object {
+        body: v2.clone(),
+        etag: quoted_md5(&v2),
+        version: "two".into(),
+    };
+    let mut outcomes = Vec::new();
+    for n in 1..=calls + 1 {
+        let env = setup();
+        env.store.fail_from_call(n);
+        let put = put_version(&env, key, "two", &v2);
+        env.store.heal();
+        let seen = observe(&env, key);
+        assert!(
+            seen == expect_v1 || seen == expect_v2,
+            "fault at call {n}: {seen:?}"
+        );
+        if put.status == 200 {
+            assert_eq!(seen, expect_v2, "fault at call {n}: PUT succeeded");
+        } else {
+            put.assert_error(500, "InternalError");
+        }
+        env.sweep();
+        assert_eq!(
+            observe(&env, key),
+            seen,
+            "fault at call {n}: the sweep changed the object"
+        );
+        assert_consistent(&env, key, &seen);
+        // A second pass finds nothing to do.
+        let again = env.sweep();
+        assert_eq!(
+            (again.blobs_removed, again.index_repaired),
+            (0, 0),
+            "fault at call {n}"
+        );
+        outcomes.push((n, put.status, seen == expect_v2));
+    }
+    eprintln!("(fault at call, PUT status, v2 visible): {outcomes:?}");
+    assert!(outcomes.iter().any(|(_, _, v2)| !v2));
+    assert!(outcomes.last().unwrap().2);
+}
+
+/// A first PUT under faults: GET is all or nothing and no blob leaks.
+#[test]
+fn first_put_under_faults_leaks_nothing() {
+    let key = "new-object";
+    let body = b"brand new".to_vec();
+    let env = env_with_bucket();
+    let before = env.store.calls();
+    assert_ok(&put_version(&env, key, "one", &body), 200);
+    let calls = env.store.calls() - before;
+    for n in 1..=calls + 1 {
+        let env = env_with_bucket();
+        env.store.fail_from_call(n);
+        let put = put_version(&env, key, "one", &body);
+        env.store.heal();
+        let seen = observe(&env, key);
+        if put.status == 200 {
+            assert_ne!(seen, Seen::Missing, "fault at call {n}");
+        } else {
+            put.assert_error(500, "InternalError");
+        }
+        env.sweep();
+        assert_eq!(observe(&env, key), seen, "fault at call {n}");
+        match &seen {
+            Seen::Object { body: got, .. } => {
+                assert_eq!(got, &body);
+                let record = env.record(BUCKET, key).expect("a record");
+                assert_eq!(env.blobs(), [record.blob]);
+            }
+            Seen::Missing => assert!(env.blobs().is_empty(), "fault at call {n}"),
+        }
+    }
+}
+
+/// ...and the listing agrees with GET after the sweep. Fails when the index write (the last
+/// call but one) fails after the record was written: the object reads but is never listed,
+/// since the sweep only repairs index entries that exist.
+#[test]
+fn first_put_under_faults_is_listed_as_read() {
+    let key = "new-object";
+    let body = b"brand new".to_vec();
+    let env = env_with_bucket();
+    let before = env.store.calls();
+    assert_ok(&put_version(&env, key, "one", &body), 200);
+    let calls = env.store.calls() - before;
+    for n in 1..=calls + 1 {
+        let env = env_with_bucket();
+        env.store.fail_from_call(n);
+        put_version(&env, key, "one", &body);
+        env.store.heal();
+        let seen = observe(&env, key);
+        env.sweep();
+        assert_consistent(&env, key, &seen);
+    }
+}
+
+#[test]
+fn delete_under_faults_is_all_or_nothing() {
+    let key = "to/delete";
+    let v1 = b"doomed bytes".to_vec();
+    let setup = || {
+        let env = env_with_bucket();
+        assert_ok(&put_version(&env, key, "one", &v1), 200);
+        env
+    };
+    let env = setup();
+    let before = env.store.calls();
+    assert_ok(&env.delete(BUCKET, key), 204);
+    let calls = env.store.calls() - before;
+    eprintln!("a DELETE of an existing object makes {calls} storage calls");
+    assert!(calls >= 3);
+    let whole = Seen::Object {
+        body: v1.clone(),
+        etag: quoted_md5(&v1),
+        version: "one".into(),
+    };
+    for n in 1..=calls + 1 {
+        let env = setup();
+        env.store.fail_from_call(n);
+        let delete = env.delete(BUCKET, key);
+        env.store.heal();
+        let seen = observe(&env, key);
+        assert!(
+            seen == whole || seen == Seen::Missing,
+            "fault at call {n}: {seen:?}"
+        );
+        if delete.status == 204 {
+            assert_eq!(seen, Seen::Missing, "fault at call {n}");
+        } else {
+            delete.assert_error(500, "InternalError");
+        }
+        env.sweep();
+        assert_eq!(observe(&env, key), seen, "fault at call {n}");
+        assert_consistent(&env, key, &seen);
+        // A retried delete always finishes the job.
+        assert_ok(&env.delete(BUCKET, key), 204);
+        assert_consistent(&env, key, &Seen::Missing);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Errors and authentication
+
+#[test]
+fn authentication_errors() {
+    let env = env_with_bucket();
+    assert_ok(&env.put(BUCKET, "k", b"v"), 200);
+
+    let anonymous = env.req("GET", &object_path(BUCKET, "k")).anonymous().send();
+    anonymous.assert_error(403, "AccessDenied");
+    assert_eq!(
+        xml_values(&anonymous.text(), "Resource"),
+        [format!("/{BUCKET}/k")]
+    );
+
+    let wrong_secret = env.req("GET", &object_path(BUCKET, "k"));
+    let head = wrong_secret
+        .sign_with(ALICE.access_key, "not-the-secret")
+        .head;
+    let resp = env.handle(head, Vec::new());
+    resp.assert_error(403, "SignatureDoesNotMatch");
+    assert!(!resp.text().contains(ALICE.secret));
+
+    let unknown = env.req("GET", &object_path(BUCKET, "k"));
+    let head = unknown.sign_with("AKIDUNKNOWN", ALICE.secret).head;
+    let resp = env.handle(head, Vec::new());
+    resp.assert_error(403, "InvalidAccessKeyId");
+    assert_eq!(xml_values(&resp.text(), "AWSAccessKeyId"), ["AKIDUNKNOWN"]);
+
+    for skew in [20 * 60, -20 * 60] {
+        env.req("GET", &object_path(BUCKET, "k"))
+            .at(NOW_UNIX + skew)
+            .send()
+            .assert_error(403, "RequestTimeTooSkewed");
+    }
+    // Within 15 minutes is fine.
+    assert_ok(
+        &env.req("GET", &object_path(BUCKET, "k"))
+            .at(NOW_UNIX + 14 * 60)
+            .send(),
+        200,
+    );
+
+    // A tampered request (header changed after signing) fails its signature.
+    let signed = env
+        .req("PUT", &object_path(BUCKET, "k"))
+        .body(b"new".to_vec())
+        .sign();
+    let mut head = signed.head;
+    head.path = object_path(BUCKET, "other");
+    env.handle(head, b"new".to_vec())
+        .assert_error(403, "SignatureDoesNotMatch");
+    assert_eq!(env.get(BUCKET, "k").body, b"v");
+    env.get(BUCKET, "other").assert_error(404, "NoSuchKey");
+
+    // Another user's bucket.
+    env.req("GET", &object_path(BUCKET, "k"))
+        .user(BOB)
+        .send()
+        .assert_error(403, "AccessDenied");
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .user(BOB)
+        .body(b"bob".to_vec())
+        .send()
+        .assert_error(403, "AccessDenied");
+    assert_eq!(env.get(BUCKET, "k").body, b"v");
+}
+
+#[test]
+fn unimplemented_and_malformed_requests() {
+    let env = env_with_bucket();
+    let website = env
+        .req("GET", &format!("/{BUCKET}"))
+        .query("website")
+        .send();
+    website.assert_error(501, "NotImplemented");
+    assert_eq!(
+        xml_values(&website.text(), "Resource"),
+        [format!("/{BUCKET}")]
+    );
+    env.req("POST", &object_path(BUCKET, "k"))
+        .query("uploads")
+        .send()
+        .assert_error(501, "NotImplemented");
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .header("x-amz-tagging", "a=b")
+        .body(b"x".to_vec())
+        .send()
+        .assert_error(501, "NotImplemented");
+    env.req("PATCH", &object_path(BUCKET, "k"))
+        .send()
+        .assert_error(405, "MethodNotAllowed");
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .header("x-amz-storage-class", "PLATINUM")
+        .body(b"x".to_vec())
+        .send()
+        .assert_error(400, "InvalidStorageClass");
+    env.req("PUT", &object_path("no-such-bucket", "k"))
+        .body(b"x".to_vec())
+        .send()
+        .assert_error(404, "NoSuchBucket");
+    env.req("PUT", &object_path(BUCKET, "k"))
+        .header("content-md5", "not base64!")
+        .body(b"x".to_vec())
+        .send()
+        .assert_error(400, "InvalidDigest");
+    assert!(env.blobs().is_empty());
+    env.get(BUCKET, "k").assert_error(404, "NoSuchKey");
+}
