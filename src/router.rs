@@ -110,6 +110,8 @@ pub struct Route {
     pub key: Option<String>,
     /// The resource as S3 echoes it in error XML (`/bucket/key`).
     pub resource: String,
+    /// True when the bucket came from the Host header.
+    pub virtual_host: bool,
 }
 
 /// Addressing settings.
@@ -130,7 +132,9 @@ pub fn route(head: &RequestHead, config: &RouterConfig) -> Result<Route, S3Error
         }
     }
     let path = path.strip_prefix('/').unwrap_or(path);
-    let (bucket, key) = match virtual_host_bucket(head, config) {
+    let from_host = virtual_host_bucket(head, config);
+    let virtual_host = from_host.is_some();
+    let (bucket, key) = match from_host {
         Some(bucket) => (Some(bucket), decode_key(path)),
         None => {
             let (bucket, key) = match path.split_once('/') {
@@ -156,6 +160,7 @@ pub fn route(head: &RequestHead, config: &RouterConfig) -> Result<Route, S3Error
         bucket,
         key,
         resource,
+        virtual_host,
     })
 }
 

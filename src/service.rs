@@ -132,7 +132,9 @@ async fn dispatch<S: MetaStore + BlobStore>(
     body: S::Body,
 ) -> OpResult<S::Body> {
     let route = router::route(head, &ctx.config.router)?;
-    let auth = auth::authenticate(head, &ctx.config.users, ctx.now_millis.div_euclid(1000))?;
+    let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
+    let now = ctx.now_millis.div_euclid(1000);
+    let auth = auth::authenticate_routed(head, &ctx.config.users, now, host_bucket)?;
     let call = Call { head, route, auth };
     use Operation::*;
     match call.route.operation {

@@ -38,6 +38,7 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
   const front = http.createServer((req, res) => {
     const headers = { ...req.headers };
     delete headers.expect;
+    if (dropsIdentityEncoding(req, headers)) delete headers["accept-encoding"];
     const upstream = http.request(
       { host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers, agent },
       (answer) => {
@@ -63,6 +64,19 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
       await mf.dispose();
     },
   };
+}
+
+/**
+ * `Accept-Encoding: identity` (what boto3 sends) only says what is acceptable anyway, but Miniflare,
+ * like Cloudflare's edge, then strips a stored `Content-Encoding: gzip` from text responses. S3
+ * returns the stored header as is, so the front leaves that request header out, unless it is signed.
+ */
+function dropsIdentityEncoding(req, headers) {
+  if ((headers["accept-encoding"] ?? "").trim().toLowerCase() !== "identity") return false;
+  const auth = headers.authorization ?? "";
+  const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
+  const signed = /SignedHeaders=([^,\s]+)/.exec(auth)?.[1] ?? new URLSearchParams(query).get("X-Amz-SignedHeaders") ?? "";
+  return !signed.toLowerCase().split(";").includes("accept-encoding");
 }
 
 /** The Worker's vars and secrets for the given harness settings. */

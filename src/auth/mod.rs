@@ -6,6 +6,7 @@
 pub mod chunked;
 pub mod credentials;
 pub mod presign;
+pub mod sigv2;
 pub mod sigv4;
 
 use crate::error::{ErrorCode, S3Error};
@@ -65,7 +66,24 @@ pub fn authenticate(
     users: &Users,
     now_unix: i64,
 ) -> Result<Authenticated, S3Error> {
+    authenticate_routed(head, users, now_unix, None)
+}
+
+/// [`authenticate`] for a request whose bucket came from the Host header (virtual-hosted
+/// style): Signature Version 2 signs the bucket as part of the resource.
+pub fn authenticate_routed(
+    head: &RequestHead,
+    users: &Users,
+    now_unix: i64,
+    virtual_host_bucket: Option<&str>,
+) -> Result<Authenticated, S3Error> {
     let pairs = head.query_pairs();
+    if let Some(v2) = head
+        .header("authorization")
+        .and_then(|a| a.trim().strip_prefix("AWS "))
+    {
+        return sigv2::authenticate_header(head, v2, users, now_unix, virtual_host_bucket);
+    }
     let presigned = presign::is_presigned(&pairs);
     match head.header("authorization") {
         Some(_) if presigned => Err(S3Error::with_message(
@@ -79,7 +97,7 @@ pub fn authenticate(
         None if pairs.iter().any(|(k, _)| k == "AWSAccessKeyId")
             && pairs.iter().any(|(k, _)| k == "Signature") =>
         {
-            Err(signature_v2_unsupported())
+            sigv2::authenticate_query(head, &pairs, users, now_unix, virtual_host_bucket)
         }
         None => Err(S3Error::new(ErrorCode::AccessDenied)),
     }
