@@ -75,6 +75,38 @@ def test_presigned_get_and_put(s3, presigner, bucket):
     assert r.content == b"presigned"
 
 
+def test_default_boto3_presigned_urls_signature_v2(s3, bucket):
+    """boto3 at default settings presigns S3 URLs with Signature Version 2."""
+    key = "default presign/ü+?.txt"
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=600)
+    assert "AWSAccessKeyId=" in put_url and "Signature=" in put_url and "X-Amz-" not in put_url
+    r = requests.put(put_url, data=b"via a v2 presigned put", timeout=30)
+    assert r.status_code == 200, r.content
+    assert r.content == b""
+    assert r.headers["ETag"] == f'"{md5_hex(b"via a v2 presigned put")}"'
+
+    get_url = s3.generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket, "Key": key, "ResponseContentType": "text/x-test"},
+        ExpiresIn=600,
+    )
+    r = requests.get(get_url, timeout=30)
+    assert r.status_code == 200, r.content
+    assert r.content == b"via a v2 presigned put"
+    assert r.headers["Content-Type"] == "text/x-test"
+
+    # Tampering with a signed sub-resource or the path breaks the signature.
+    r = requests.get(get_url.replace("text%2Fx-test", "text%2Fother"), timeout=30)
+    assert_s3_error(r, 403, "SignatureDoesNotMatch")
+    r = requests.get(get_url.replace("presign/", "presign2/"), timeout=30)
+    assert_s3_error(r, 403, "SignatureDoesNotMatch")
+
+    expired = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=1)
+    time.sleep(2)
+    r = requests.get(expired, timeout=30)
+    assert_s3_error(r, 403, "AccessDenied")
+
+
 def test_presigned_get_with_response_overrides(s3, presigner, seed, bucket):
     seed.put_object(Bucket=bucket, Key="f", Body=b"data")
     url = presigner.generate_presigned_url(
