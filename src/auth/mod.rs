@@ -122,7 +122,8 @@ impl AuthorizationHeader {
                     "AWS Signature Version 4A (AWS4-ECDSA-P256-SHA256)",
                 ))
             }
-            "AWS" => return Err(signature_v2_unsupported()),
+            // `AWS key:signature` (Signature Version 2) is handled by `sigv2` before this.
+            "AWS" => return Err(sigv2::malformed_header()),
             _ => {
                 return Err(S3Error::with_message(
                     ErrorCode::InvalidArgument,
@@ -404,14 +405,6 @@ pub(crate) fn security_token_unsupported() -> S3Error {
     S3Error::not_implemented("Temporary security credentials (X-Amz-Security-Token)")
 }
 
-fn signature_v2_unsupported() -> S3Error {
-    S3Error::with_message(
-        ErrorCode::InvalidRequest,
-        "The authorization mechanism you have provided is not supported. \
-         Please use AWS4-HMAC-SHA256.",
-    )
-}
-
 fn header_malformed(why: &str) -> S3Error {
     S3Error::with_message(
         ErrorCode::AuthorizationHeaderMalformed,
@@ -556,10 +549,12 @@ mod tests {
             code(authenticate(&anonymous, &users(), T0)),
             ErrorCode::AccessDenied
         );
+        // Signature Version 2 query authentication: long expired.
         anonymous.query = "AWSAccessKeyId=AKID&Expires=1&Signature=x".into();
+        let err = authenticate(&anonymous, &users(), T0).unwrap_err();
         assert_eq!(
-            code(authenticate(&anonymous, &users(), T0)),
-            ErrorCode::InvalidRequest
+            (err.code, err.message.as_str()),
+            (ErrorCode::AccessDenied, "Request has expired")
         );
     }
 
@@ -572,7 +567,8 @@ mod tests {
             ("AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x, Foo=y", ErrorCode::AuthorizationHeaderMalformed),
             ("AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=;host, Signature=x", ErrorCode::AuthorizationHeaderMalformed),
             ("AWS4-HMAC-SHA256 garbage", ErrorCode::AuthorizationHeaderMalformed),
-            ("AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=", ErrorCode::InvalidRequest),
+            // Signature Version 2 needs an HTTP-date; this request's x-amz-date is ISO 8601.
+            ("AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=", ErrorCode::AccessDenied),
             ("AWS4-ECDSA-P256-SHA256 Credential=AKID/20130524/s3/aws4_request, SignedHeaders=host, Signature=x", ErrorCode::NotImplemented),
             ("Bearer abc", ErrorCode::InvalidArgument),
         ];

@@ -148,6 +148,15 @@ fn verify(
     })
 }
 
+/// The answer to an `Authorization: AWS` header that is not `AWS key:signature`.
+pub fn malformed_header() -> S3Error {
+    S3Error::with_message(
+        ErrorCode::InvalidArgument,
+        "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+    )
+    .detail("ArgumentName", "Authorization")
+}
+
 /// `Authorization: AWS <access key id>:<signature>`.
 pub fn authenticate_header(
     head: &RequestHead,

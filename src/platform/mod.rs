@@ -74,7 +74,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let url = req.url()?;
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let head = RequestHead::new(
-        &req.method().to_string(),
+        req.method().as_ref(),
         url.path(),
         url.query().unwrap_or(""),
         headers,

@@ -10,11 +10,15 @@ use crate::store::{
     BlobEntry, BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, StoreError,
     StoreResult,
 };
-use futures_util::{stream, StreamExt};
+use futures_util::StreamExt;
+use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use worker::{ByteStream, Data, FixedLengthStream, Include, Range, ResponseBody};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::FixedLengthStream as FixedLengthStreamSys;
+use worker::{ByteStream, Data, Include, Range, ResponseBody};
 
 fn r2_error(err: worker::Error) -> StoreError {
     StoreError(format!("R2: {err}"))
@@ -23,44 +27,106 @@ fn r2_error(err: worker::Error) -> StoreError {
 /// What the filter concluded, read back after R2 finished (or refused) the write.
 type Outcome = Rc<RefCell<Option<Result<VerifiedBody, S3Error>>>>;
 
-/// The request body decoded and verified chunk by chunk; the end-of-body checks run before the
-/// stream closes, so R2 never commits a body that failed them.
-fn filtered(
-    body: web_sys::ReadableStream,
-    length: u64,
-    filter: BodyFilter,
-    outcome: Outcome,
-) -> FixedLengthStream {
-    let state = Some((ByteStream::from(body), filter));
-    let decoded = stream::unfold(state, move |state| {
-        let outcome = outcome.clone();
-        async move {
-            let (mut input, mut filter) = state?;
-            loop {
-                match input.next().await {
-                    Some(Ok(chunk)) => match filter.push(&chunk) {
-                        Ok(out) if out.is_empty() => continue,
-                        Ok(out) => return Some((Ok(out), Some((input, filter)))),
-                        Err(err) => {
-                            *outcome.borrow_mut() = Some(Err(err));
-                            return Some((Err(worker::Error::from("rejected body")), None));
+/// A JS TransformStream whose callbacks run `BodyFilter`: each chunk is copied into wasm once
+/// to be hashed (and decoded, for aws-chunked); a payload chunk goes on as the same JS buffer.
+/// The end-of-body checks run in `flush`, so a failed body errors the stream and R2 stores nothing.
+/// The callbacks live as long as this value, which must outlive the write.
+struct FilterStream {
+    stream: web_sys::TransformStream,
+    _transform: Closure<
+        dyn FnMut(JsValue, web_sys::TransformStreamDefaultController) -> Result<(), JsValue>,
+    >,
+    _flush: Closure<dyn FnMut(web_sys::TransformStreamDefaultController) -> Result<(), JsValue>>,
+}
+
+impl FilterStream {
+    fn new(filter: BodyFilter, outcome: Outcome) -> Result<FilterStream, S3Error> {
+        let filter = Rc::new(RefCell::new(Some(filter)));
+        let mut buffer: Vec<u8> = Vec::new();
+        let (transform_filter, transform_outcome) = (filter.clone(), outcome.clone());
+        let transform = Closure::new(
+            move |chunk: JsValue, controller: web_sys::TransformStreamDefaultController| {
+                let array = Uint8Array::new(&chunk);
+                buffer.resize(array.length() as usize, 0);
+                array.copy_to(&mut buffer);
+                let mut slot = transform_filter.borrow_mut();
+                let Some(filter) = slot.as_mut() else {
+                    return Err(JsValue::from_str("body already rejected"));
+                };
+                let result = if filter.passes_through() {
+                    filter
+                        .inspect(&buffer)
+                        .map(|()| controller.enqueue_with_chunk(&chunk))
+                } else {
+                    filter.push(&buffer).map(|out| {
+                        if out.is_empty() {
+                            Ok(())
+                        } else {
+                            controller.enqueue_with_chunk(&Uint8Array::from(out.as_slice()))
                         }
-                    },
-                    Some(Err(err)) => {
-                        *outcome.borrow_mut() = Some(Err(S3Error::new(ErrorCode::IncompleteBody)));
-                        return Some((Err(err), None));
-                    }
-                    None => {
-                        let result = filter.finish();
-                        let failed = result.is_err();
-                        *outcome.borrow_mut() = Some(result);
-                        return failed.then(|| (Err(worker::Error::from("rejected body")), None));
+                    })
+                };
+                match result {
+                    Ok(enqueued) => enqueued,
+                    Err(err) => {
+                        slot.take();
+                        *transform_outcome.borrow_mut() = Some(Err(err));
+                        Err(JsValue::from_str("body rejected"))
                     }
                 }
-            }
-        }
-    });
-    FixedLengthStream::wrap(decoded, length)
+            },
+        );
+        let flush = Closure::new(
+            move |_controller: web_sys::TransformStreamDefaultController| {
+                let Some(filter) = filter.borrow_mut().take() else {
+                    return Err(JsValue::from_str("body already rejected"));
+                };
+                let result = filter.finish();
+                let failed = result.is_err();
+                *outcome.borrow_mut() = Some(result);
+                if failed {
+                    Err(JsValue::from_str("body rejected"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        let transformer = js_sys::Object::new();
+        let set = |name: &str, value: &JsValue| {
+            js_sys::Reflect::set(&transformer, &JsValue::from_str(name), value)
+        };
+        set("transform", transform.as_ref())
+            .and_then(|_| set("flush", flush.as_ref()))
+            .map_err(|_| S3Error::internal("cannot build the body filter"))?;
+        let stream = web_sys::TransformStream::new_with_transformer(&transformer)
+            .map_err(|_| S3Error::internal("cannot build the body filter"))?;
+        Ok(FilterStream {
+            stream,
+            _transform: transform,
+            _flush: flush,
+        })
+    }
+}
+
+/// `body` → filter → a FixedLengthStream of the payload length (R2 needs the length up front).
+fn filtered(
+    body: &web_sys::ReadableStream,
+    length: u64,
+    filter: &FilterStream,
+) -> Result<web_sys::ReadableStream, S3Error> {
+    let fixed = if length < u32::MAX as u64 {
+        FixedLengthStreamSys::new(length as u32)
+    } else {
+        FixedLengthStreamSys::new_big_int(js_sys::BigInt::from(length))
+    }
+    .map_err(|_| S3Error::internal("cannot build a fixed-length stream"))?;
+    let through = |stream: &web_sys::TransformStream| {
+        web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable())
+    };
+    let fixed: &web_sys::TransformStream = fixed.unchecked_ref();
+    Ok(body
+        .pipe_through(&through(&filter.stream))
+        .pipe_through(&through(fixed)))
 }
 
 /// Maps a refused R2 write to the S3 answer: R2 checks the SHA-256 we hand it.
@@ -86,9 +152,11 @@ impl BlobStore for Platform {
         upload: BlobUpload<JsBody>,
     ) -> Result<BlobWritten, S3Error> {
         let outcome: Outcome = Rc::new(RefCell::new(None));
+        let mut filter_stream = None;
         let data = match (upload.body, upload.filter) {
             (Some(body), Some(filter)) => {
-                Data::Stream(filtered(body, upload.length, filter, outcome.clone()))
+                let stream = filter_stream.insert(FilterStream::new(filter, outcome.clone())?);
+                Data::ReadableStream(filtered(&body, upload.length, stream)?)
             }
             (Some(body), None) => Data::ReadableStream(body),
             (None, Some(filter)) => {
@@ -111,6 +179,7 @@ impl BlobStore for Platform {
             builder = builder.md5(md5.to_vec());
         }
         let written = builder.execute().await;
+        drop(filter_stream);
         let verdict = outcome.borrow_mut().take();
         let verified = match (written, verdict) {
             (_, Some(Err(err))) => {
