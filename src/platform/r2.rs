@@ -12,11 +12,9 @@ use crate::store::{
 };
 use futures_util::StreamExt;
 use js_sys::Uint8Array;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::FixedLengthStream as FixedLengthStreamSys;
 use worker::{ByteStream, Data, Include, Range, ResponseBody};
 
@@ -24,109 +22,106 @@ fn r2_error(err: worker::Error) -> StoreError {
     StoreError(format!("R2: {err}"))
 }
 
-/// What the filter concluded, read back after R2 finished (or refused) the write.
-type Outcome = Rc<RefCell<Option<Result<VerifiedBody, S3Error>>>>;
+/// Bytes asked of the request body per read: workerd hands the body over in small chunks
+/// (4 KiB seen), and every read is a round trip through JS promises, so read in large blocks.
+const READ_BLOCK: u32 = 1 << 20;
 
-/// A JS TransformStream whose callbacks run `BodyFilter`: each chunk is copied into wasm once
-/// to be hashed (and decoded, for aws-chunked); a payload chunk goes on as the same JS buffer.
-/// The end-of-body checks run in `flush`, so a failed body errors the stream and R2 stores nothing.
-/// The callbacks live as long as this value, which must outlive the write.
-struct FilterStream {
-    stream: web_sys::TransformStream,
-    _transform: Closure<
-        dyn FnMut(JsValue, web_sys::TransformStreamDefaultController) -> Result<(), JsValue>,
-    >,
-    _flush: Closure<dyn FnMut(web_sys::TransformStreamDefaultController) -> Result<(), JsValue>>,
+fn js_error(context: &str) -> impl Fn(JsValue) -> S3Error + '_ {
+    move |_| S3Error::internal(format!("stream: {context}"))
 }
 
-impl FilterStream {
-    fn new(filter: BodyFilter, outcome: Outcome) -> Result<FilterStream, S3Error> {
-        let filter = Rc::new(RefCell::new(Some(filter)));
-        let mut buffer: Vec<u8> = Vec::new();
-        let (transform_filter, transform_outcome) = (filter.clone(), outcome.clone());
-        let transform = Closure::new(
-            move |chunk: JsValue, controller: web_sys::TransformStreamDefaultController| {
-                let array = Uint8Array::new(&chunk);
-                buffer.resize(array.length() as usize, 0);
-                array.copy_to(&mut buffer);
-                let mut slot = transform_filter.borrow_mut();
-                let Some(filter) = slot.as_mut() else {
-                    return Err(JsValue::from_str("body already rejected"));
-                };
-                let result = if filter.passes_through() {
-                    filter
-                        .inspect(&buffer)
-                        .map(|()| controller.enqueue_with_chunk(&chunk))
-                } else {
-                    filter.push(&buffer).map(|out| {
-                        if out.is_empty() {
-                            Ok(())
-                        } else {
-                            controller.enqueue_with_chunk(&Uint8Array::from(out.as_slice()))
-                        }
-                    })
-                };
-                match result {
-                    Ok(enqueued) => enqueued,
-                    Err(err) => {
-                        slot.take();
-                        *transform_outcome.borrow_mut() = Some(Err(err));
-                        Err(JsValue::from_str("body rejected"))
-                    }
-                }
-            },
-        );
-        let flush = Closure::new(
-            move |_controller: web_sys::TransformStreamDefaultController| {
-                let Some(filter) = filter.borrow_mut().take() else {
-                    return Err(JsValue::from_str("body already rejected"));
-                };
-                let result = filter.finish();
-                let failed = result.is_err();
-                *outcome.borrow_mut() = Some(result);
-                if failed {
-                    Err(JsValue::from_str("body rejected"))
-                } else {
-                    Ok(())
-                }
-            },
-        );
-        let transformer = js_sys::Object::new();
-        let set = |name: &str, value: &JsValue| {
-            js_sys::Reflect::set(&transformer, &JsValue::from_str(name), value)
-        };
-        set("transform", transform.as_ref())
-            .and_then(|_| set("flush", flush.as_ref()))
-            .map_err(|_| S3Error::internal("cannot build the body filter"))?;
-        let stream = web_sys::TransformStream::new_with_transformer(&transformer)
-            .map_err(|_| S3Error::internal("cannot build the body filter"))?;
-        Ok(FilterStream {
-            stream,
-            _transform: transform,
-            _flush: flush,
-        })
+/// `readAtLeast(min, view)` (a workerd extension of BYOB readers) where available, else
+/// `read(view)`. `None` at the end of the body.
+async fn read_block(
+    reader: &web_sys::ReadableStreamByobReader,
+) -> Result<Option<Uint8Array>, S3Error> {
+    let view = Uint8Array::new_with_length(READ_BLOCK);
+    let read_at_least = js_sys::Reflect::get(reader, &JsValue::from_str("readAtLeast"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let promise = match read_at_least {
+        Some(f) => f
+            .call2(reader, &JsValue::from(READ_BLOCK), &view)
+            .map_err(js_error("read"))?
+            .unchecked_into::<js_sys::Promise>(),
+        None => reader.read_with_array_buffer_view(&view),
+    };
+    let result = JsFuture::from(promise)
+        .await
+        .map_err(|_| S3Error::new(ErrorCode::IncompleteBody))?;
+    let get = |name: &str| js_sys::Reflect::get(&result, &JsValue::from_str(name));
+    let value = get("value").map_err(js_error("read result"))?;
+    let block = (!value.is_undefined()).then(|| Uint8Array::new(&value));
+    let done = get("done").map_err(js_error("read result"))?.as_bool() == Some(true);
+    match block {
+        Some(block) if block.length() > 0 => Ok(Some(block)),
+        _ if done => Ok(None),
+        _ => Ok(Some(Uint8Array::new_with_length(0))),
     }
 }
 
-/// `body` → filter → a FixedLengthStream of the payload length (R2 needs the length up front).
-fn filtered(
+/// Moves the request body through `BodyFilter` into `writer`, block by block. Payload blocks of
+/// a body without framing are written on as the same JS buffers. The end-of-body checks run
+/// before the writer closes; on any failure the writer is aborted, so R2 stores nothing.
+async fn pump(
+    body: web_sys::ReadableStream,
+    writer: web_sys::WritableStreamDefaultWriter,
+    mut filter: BodyFilter,
+) -> Result<VerifiedBody, S3Error> {
+    let result = pump_blocks(&body, &writer, &mut filter)
+        .await
+        .and_then(|()| filter.finish());
+    match &result {
+        Ok(_) => {
+            JsFuture::from(writer.close())
+                .await
+                .map_err(js_error("close"))?;
+        }
+        Err(_) => {
+            let reason = JsValue::from_str("body rejected");
+            let _ = JsFuture::from(writer.abort_with_reason(&reason)).await;
+        }
+    }
+    result
+}
+
+async fn pump_blocks(
     body: &web_sys::ReadableStream,
-    length: u64,
-    filter: &FilterStream,
-) -> Result<web_sys::ReadableStream, S3Error> {
+    writer: &web_sys::WritableStreamDefaultWriter,
+    filter: &mut BodyFilter,
+) -> Result<(), S3Error> {
+    let options = web_sys::ReadableStreamGetReaderOptions::new();
+    options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
+    let reader: web_sys::ReadableStreamByobReader =
+        body.get_reader_with_options(&options).unchecked_into();
+    let mut copy: Vec<u8> = Vec::new();
+    while let Some(block) = read_block(&reader).await? {
+        copy.resize(block.length() as usize, 0);
+        block.copy_to(&mut copy);
+        let out = if filter.passes_through() {
+            filter.inspect(&copy)?;
+            block
+        } else {
+            Uint8Array::from(filter.push(&copy)?.as_slice())
+        };
+        if out.length() > 0 {
+            JsFuture::from(writer.write_with_chunk(&out))
+                .await
+                .map_err(|_| S3Error::new(ErrorCode::IncompleteBody))?;
+        }
+    }
+    Ok(())
+}
+
+/// A FixedLengthStream of the payload length (R2 needs the length up front).
+fn fixed_length(length: u64) -> Result<web_sys::TransformStream, S3Error> {
     let fixed = if length < u32::MAX as u64 {
         FixedLengthStreamSys::new(length as u32)
     } else {
         FixedLengthStreamSys::new_big_int(js_sys::BigInt::from(length))
     }
-    .map_err(|_| S3Error::internal("cannot build a fixed-length stream"))?;
-    let through = |stream: &web_sys::TransformStream| {
-        web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable())
-    };
-    let fixed: &web_sys::TransformStream = fixed.unchecked_ref();
-    Ok(body
-        .pipe_through(&through(&filter.stream))
-        .pipe_through(&through(fixed)))
+    .map_err(js_error("fixed length"))?;
+    Ok(fixed.unchecked_into())
 }
 
 /// Maps a refused R2 write to the S3 answer: R2 checks the SHA-256 we hand it.
@@ -151,47 +146,45 @@ impl BlobStore for Platform {
         name: &str,
         upload: BlobUpload<JsBody>,
     ) -> Result<BlobWritten, S3Error> {
-        let outcome: Outcome = Rc::new(RefCell::new(None));
-        let mut filter_stream = None;
-        let data = match (upload.body, upload.filter) {
-            (Some(body), Some(filter)) => {
-                let stream = filter_stream.insert(FilterStream::new(filter, outcome.clone())?);
-                Data::ReadableStream(filtered(&body, upload.length, stream)?)
+        let custom: HashMap<String, String> = upload.custom.into_iter().collect();
+        let start = |data: Data| {
+            let mut builder = self.r2.put(name, data).custom_metadata(custom.clone());
+            if let Some(sha256) = upload.r2_sha256 {
+                builder = builder.sha256(sha256.to_vec());
+            } else if let Some(md5) = upload.r2_md5 {
+                builder = builder.md5(md5.to_vec());
             }
-            (Some(body), None) => Data::ReadableStream(body),
+            builder.execute()
+        };
+        let (written, verified) = match (upload.body, upload.filter) {
+            (Some(body), Some(filter)) => {
+                let fixed = fixed_length(upload.length)?;
+                let writer = fixed.writable().get_writer().map_err(js_error("writer"))?;
+                let store = start(Data::ReadableStream(fixed.readable()));
+                let (written, verified) =
+                    futures_util::future::join(store, pump(body, writer, filter)).await;
+                match verified {
+                    Ok(verified) => (written, Some(verified)),
+                    Err(err) => {
+                        // The body was refused; make sure no partial object stays behind.
+                        let _ = self.r2.delete(name).await;
+                        return Err(err);
+                    }
+                }
+            }
+            (Some(body), None) => (start(Data::ReadableStream(body)).await, None),
             (None, Some(filter)) => {
                 // No body at all: the filter still checks framing and digests of nothing.
-                *outcome.borrow_mut() = Some(filter.finish());
-                Data::Empty
+                let verified = filter.finish()?;
+                (start(Data::Empty).await, Some(verified))
             }
-            (None, None) => Data::Empty,
+            (None, None) => (start(Data::Empty).await, None),
         };
-        if matches!(outcome.borrow().as_ref(), Some(Err(_))) {
-            if let Some(Err(err)) = outcome.borrow_mut().take() {
-                return Err(err);
-            }
-        }
-        let custom: HashMap<String, String> = upload.custom.into_iter().collect();
-        let mut builder = self.r2.put(name, data).custom_metadata(custom);
-        if let Some(sha256) = upload.r2_sha256 {
-            builder = builder.sha256(sha256.to_vec());
-        } else if let Some(md5) = upload.r2_md5 {
-            builder = builder.md5(md5.to_vec());
-        }
-        let written = builder.execute().await;
-        drop(filter_stream);
-        let verdict = outcome.borrow_mut().take();
-        let verified = match (written, verdict) {
-            (_, Some(Err(err))) => {
-                // The filter refused the body; make sure no partial object stays behind.
-                let _ = self.r2.delete(name).await;
-                return Err(err);
-            }
-            (Err(err), _) => return Err(refused_write(err, upload.r2_sha256.is_some())),
-            (Ok(None), _) => return Err(S3Error::internal("R2 did not store the object")),
-            (Ok(Some(object)), verdict) => (object, verdict.and_then(Result::ok)),
+        let object = match written {
+            Err(err) => return Err(refused_write(err, upload.r2_sha256.is_some())),
+            Ok(None) => return Err(S3Error::internal("R2 did not store the object")),
+            Ok(Some(object)) => object,
         };
-        let (object, verified) = verified;
         Ok(BlobWritten {
             size: object.size(),
             md5_hex: object.etag(),
