@@ -1,7 +1,7 @@
 // `npm --prefix miniflare test`: native tests (cargo test), then every end-to-end suite against
 // the built Worker in Miniflare: boto3 + aws-cli (pytest), @aws-sdk/client-s3 (node --test),
 // aws-sdk-s3 (cargo test in tests/e2e/rust). Exits non-zero when anything fails.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,11 +13,17 @@ const USERS = [
   { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two" },
 ];
 
-function step(name, cmd, args, env) {
+/** Runs one suite. Asynchronous on purpose: the HTTP front of the Worker under test lives in
+ * this process, and a synchronous spawn would stop it from answering. */
+async function step(name, cmd, args, env) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
   const started = Date.now();
-  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: withCargoPath(env) });
-  const ok = result.status === 0;
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit", env: withCargoPath(env) });
+  const code = await new Promise((resolve) => {
+    child.on("exit", (status) => resolve(status));
+    child.on("error", () => resolve(-1));
+  });
+  const ok = code === 0;
   console.log(`=== ${name}: ${ok ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return ok;
 }
@@ -26,7 +32,7 @@ const only = process.env.S3EDGE_SUITES?.split(",");
 const want = (name) => !only || only.includes(name);
 const results = [];
 
-if (want("native")) results.push(["native", step("native", "cargo", ["test", "--quiet"], process.env)]);
+if (want("native")) results.push(["native", await step("native", "cargo", ["test", "--quiet"], process.env)]);
 
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
 const server = await startServer({
@@ -50,14 +56,14 @@ const env = {
 };
 try {
   if (want("python")) {
-    results.push(["boto3 + aws-cli", step("boto3 + aws-cli", "python3", ["-m", "pytest", "-q", "tests/e2e/python"], env)]);
+    results.push(["boto3 + aws-cli", await step("boto3 + aws-cli", "python3", ["-m", "pytest", "-q", "tests/e2e/python"], env)]);
   }
   if (want("js")) {
     const files = fs.readdirSync(path.join(ROOT, "tests/e2e/js")).filter((f) => f.endsWith(".test.mjs"));
-    results.push(["@aws-sdk/client-s3", step("@aws-sdk/client-s3", "node", ["--test", ...files.map((f) => `tests/e2e/js/${f}`)], env)]);
+    results.push(["@aws-sdk/client-s3", await step("@aws-sdk/client-s3", "node", ["--test", ...files.map((f) => `tests/e2e/js/${f}`)], env)]);
   }
   if (want("rust")) {
-    results.push(["aws-sdk-s3", step("aws-sdk-s3", "cargo", ["test", "--quiet", "--manifest-path", "tests/e2e/rust/Cargo.toml", "--", "--test-threads=4"], env)]);
+    results.push(["aws-sdk-s3", await step("aws-sdk-s3", "cargo", ["test", "--quiet", "--manifest-path", "tests/e2e/rust/Cargo.toml", "--", "--test-threads=4"], env)]);
   }
 } finally {
   await server.close();
