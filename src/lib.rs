@@ -1,4 +1,5 @@
-//! s3edge: an S3-compatible object store for Cloudflare Workers (metadata in KV, bytes in R2).
+//! s3edge: an S3-compatible object store for Cloudflare Workers (records in KV; bytes and the
+//! listing index in R2).
 //! Everything but `platform` is plain Rust, tested natively; `platform` adapts it to workerd.
 
 pub mod auth;

@@ -1,6 +1,7 @@
 //! One page of a bucket listing read from the R2 listing index: prefix, delimiter, start-after and
-//! max-keys as ListObjects/ListObjectsV2 define them. Each page costs about one R2 `list` call per
-//! 1,000 entries whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
+//! max-keys as ListObjects/ListObjectsV2 define them. A page costs a bounded number of R2 `list`
+//! calls (about eleven for 1,000 keys, as R2 returns at most 100 entries per call with metadata)
+//! whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
 
 use crate::names;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, StoreResult};

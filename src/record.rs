@@ -56,10 +56,6 @@ impl ObjectRecord {
         format!("\"{}\"", self.etag)
     }
 
-    pub fn storage_class(&self) -> &str {
-        self.storage_class.as_deref().unwrap_or("STANDARD")
-    }
-
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("records serialise")
     }

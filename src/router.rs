@@ -182,7 +182,11 @@ fn virtual_host_bucket(head: &RequestHead, config: &RouterConfig) -> Option<Stri
             host
         }
     });
-    let bucket = host.strip_suffix(base)?.strip_suffix('.')?;
+    // Host names are case-insensitive; bucket names are lower-case.
+    let host = host.to_ascii_lowercase();
+    let bucket = host
+        .strip_suffix(&base.to_ascii_lowercase())?
+        .strip_suffix('.')?;
     (!bucket.is_empty()).then(|| bucket.to_string())
 }
 

@@ -75,13 +75,6 @@ impl<B> Response<B> {
         self.headers.push((name.to_string(), value.into()));
         self
     }
-
-    pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 pub type OpResult<B> = Result<Response<B>, S3Error>;
@@ -92,10 +85,14 @@ pub async fn handle<S: MetaStore + BlobStore>(
     head: RequestHead,
     body: S::Body,
 ) -> Response<S::Body> {
-    let resource = router::route(&head, &ctx.config.router)
-        .map(|r| r.resource)
-        .unwrap_or_else(|_| head.path.clone());
-    let result = dispatch(ctx, &head, body).await;
+    let routed = router::route(&head, &ctx.config.router);
+    let resource = routed
+        .as_ref()
+        .map_or_else(|_| head.path.clone(), |r| r.resource.clone());
+    let result = match routed {
+        Ok(route) => dispatch(ctx, &head, route, body).await,
+        Err(err) => Err(err),
+    };
     let mut response = match result {
         Ok(response) => response,
         Err(err) => error_response(&err, &resource, &ctx.request_id, head.method == "HEAD"),
@@ -129,9 +126,9 @@ pub fn error_response<B>(
 async fn dispatch<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     head: &RequestHead,
+    route: Route,
     body: S::Body,
 ) -> OpResult<S::Body> {
-    let route = router::route(head, &ctx.config.router)?;
     let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
     let now = ctx.now_millis.div_euclid(1000);
     let auth = auth::authenticate_routed(head, &ctx.config.users, now, host_bucket)?;

@@ -14,8 +14,9 @@ export function createSigner({ accessKeyId, secretAccessKey, region = "us-east-1
    * @param {string} method
    * @param {string} path   encoded path, e.g. "/bucket/key"
    * @param {string} host   the Host header exactly as sent, e.g. "127.0.0.1:8787"
+   * @param {Record<string,string>} extra  further x-amz-* headers to sign (lower-case names)
    */
-  return function sign(method, path, host, now = new Date()) {
+  return function sign(method, path, host, extra = {}, now = new Date()) {
     const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""); // 20250101T000000Z
     const day = amzDate.slice(0, 8);
     if (day !== keyDay) {
@@ -23,12 +24,16 @@ export function createSigner({ accessKeyId, secretAccessKey, region = "us-east-1
       keyDay = day;
     }
     const payload = "UNSIGNED-PAYLOAD";
-    const signedHeaders = "host;x-amz-content-sha256;x-amz-date";
-    const canonical = `${method}\n${path}\n\nhost:${host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n\n${signedHeaders}\n${payload}`;
+    const all = { host, "x-amz-content-sha256": payload, "x-amz-date": amzDate, ...extra };
+    const names = Object.keys(all).sort();
+    const signedHeaders = names.join(";");
+    const canonicalHeaders = names.map((n) => `${n}:${all[n]}\n`).join("");
+    const canonical = `${method}\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${payload}`;
     const scope = `${day}/${region}/${service}/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
     const signature = createHmac("sha256", signingKey).update(toSign).digest("hex");
     return {
+      ...extra,
       "x-amz-date": amzDate,
       "x-amz-content-sha256": payload,
       authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,

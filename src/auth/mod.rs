@@ -1,5 +1,6 @@
 //! Request authentication: AWS Signature Version 4 in the `Authorization` header or in a
-//! presigned URL's query, and the payload mode the body must then be checked with. Follows
+//! presigned URL's query (and Version 2, in `sigv2`), and the payload mode the body must then be
+//! checked with. Follows
 //! "Authenticating Requests (AWS Signature Version 4)" (sig-v4-authenticating-requests.html) and
 //! "Authenticating Requests: Using the Authorization Header" (sigv4-auth-using-authorization-header.html).
 

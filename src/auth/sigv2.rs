@@ -131,6 +131,11 @@ fn verify(
     date_line: &str,
     resource_bucket: Option<&str>,
 ) -> Result<Authenticated, S3Error> {
+    if head.header("x-amz-security-token").is_some() {
+        return Err(S3Error::not_implemented(
+            "Temporary credentials (x-amz-security-token)",
+        ));
+    }
     let user = users.find(access_key_id).ok_or_else(|| {
         S3Error::new(ErrorCode::InvalidAccessKeyId).detail("AWSAccessKeyId", access_key_id)
     })?;
@@ -226,6 +231,12 @@ pub fn authenticate_query(
             "Invalid date (should be seconds since epoch)",
         )
     })?;
+    if expires_at - now_unix > super::presign::MAX_EXPIRES_SECONDS {
+        return Err(S3Error::with_message(
+            ErrorCode::AccessDenied,
+            "Expires must be less than a week (604800 seconds) in the future",
+        ));
+    }
     if now_unix > expires_at {
         return Err(
             S3Error::with_message(ErrorCode::AccessDenied, "Request has expired")

@@ -1,7 +1,7 @@
 //! Bucket operations: CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, ListBuckets.
 //! Follows the S3 API Reference pages of those names and "Bucket naming rules".
 
-use super::owned_bucket;
+use super::{load_bucket, owned_bucket};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListQuery};
 use crate::names;
@@ -25,10 +25,7 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
     let body = super::read_small_body(ctx, call, body, 64 * 1024).await?;
     let location = xml::parse_create_bucket(&body)?;
     let user = &call.auth.user;
-    if let Some(existing) = MetaStore::get(ctx.store, &names::bucket_record(bucket))
-        .await?
-        .and_then(|json| BucketRecord::from_json(&json))
-    {
+    if let Some(existing) = load_bucket(ctx.store, bucket).await? {
         let code = if existing.owner == user.canonical_id {
             ErrorCode::BucketAlreadyOwnedByYou
         } else {
@@ -41,20 +38,15 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         created_millis: ctx.now_millis,
         location,
     };
-    MetaStore::put(
-        ctx.store,
-        &names::bucket_record(bucket),
-        &record.to_json(),
-        None,
-    )
-    .await?;
-    MetaStore::put(
-        ctx.store,
-        &names::owner_bucket(&record.owner, bucket),
-        "",
-        Some(&owner_entry_metadata(&record)),
-    )
-    .await?;
+    let record_name = names::bucket_record(bucket);
+    MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await?;
+    let owner_entry = names::owner_bucket(&record.owner, bucket);
+    let metadata = owner_entry_metadata(&record);
+    if let Err(err) = MetaStore::put(ctx.store, &owner_entry, "", Some(&metadata)).await {
+        // Without its owner entry the bucket would be taken yet unlisted: undo the record.
+        let _ = MetaStore::delete(ctx.store, &record_name).await;
+        return Err(err.into());
+    }
     Ok(Response::new(200).header("location", format!("/{bucket}")))
 }
 

@@ -1,8 +1,7 @@
 //! DeleteObject and DeleteObjects: idempotent deletes that remove the record, the listing
 //! entry and the blob, in that order. Follows the S3 API Reference "DeleteObject" and "DeleteObjects".
 
-use super::get::load_record;
-use super::{owned_bucket, read_small_body};
+use super::{load_record, owned_bucket, read_small_body};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::service::{Call, Ctx, OpResult, Response};
@@ -21,18 +20,19 @@ pub async fn delete_object<S: MetaStore + BlobStore>(
     Ok(Response::new(204))
 }
 
-/// Removes one object if it exists; removing a missing key succeeds, as in S3.
+/// Removes one object; removing a missing key succeeds, as in S3. The record and the index
+/// entry are deleted even when this location's KV has not seen the record yet (the index is
+/// strongly consistent and would otherwise keep listing the key); the blob goes when known.
 pub async fn remove<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     key: &str,
 ) -> Result<(), S3Error> {
-    let Some(record) = load_record(ctx, bucket, key).await? else {
-        return Ok(());
-    };
+    let record = load_record(ctx.store, bucket, key).await?;
     MetaStore::delete(ctx.store, &names::object_record(bucket, key)).await?;
-    let index = names::index_name(bucket, key);
-    BlobStore::delete_blobs(ctx.store, &[index.name().to_string(), record.blob]).await?;
+    let mut names = vec![names::index_name(bucket, key).name().to_string()];
+    names.extend(record.map(|r| r.blob));
+    BlobStore::delete_blobs(ctx.store, &names).await?;
     Ok(())
 }
 
@@ -65,15 +65,8 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
         };
         match outcome {
             Ok(()) if request.quiet => {}
-            Ok(()) => result.deleted.push(xml::Deleted {
-                key,
-                ..Default::default()
-            }),
-            Err(err) => result.errors.push(xml::DeleteError {
-                key,
-                code: err.code.as_str().to_string(),
-                message: err.message,
-            }),
+            Ok(()) => result.deleted.push(xml::Deleted::key(key)),
+            Err(err) => result.errors.push(xml::DeleteError::from_error(key, &err)),
         }
     }
     Ok(Response::xml(200, result.to_xml()))

@@ -5,7 +5,6 @@
 use super::owned_bucket;
 use crate::conditional::{self, Decision};
 use crate::error::{ErrorCode, S3Error};
-use crate::names;
 use crate::range;
 use crate::record::ObjectRecord;
 use crate::service::{Body, Call, Ctx, OpResult, Response};
@@ -21,18 +20,6 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-disposition", "content-disposition"),
     ("response-content-encoding", "content-encoding"),
 ];
-
-pub async fn load_record<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
-    bucket: &str,
-    key: &str,
-) -> Result<Option<ObjectRecord>, S3Error> {
-    Ok(
-        MetaStore::get(ctx.store, &names::object_record(bucket, key))
-            .await?
-            .and_then(|json| ObjectRecord::from_json(&json)),
-    )
-}
 
 fn no_such_key(key: &str) -> S3Error {
     S3Error::new(ErrorCode::NoSuchKey).detail("Key", key)
@@ -51,7 +38,7 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     }
     // An overwrite may retire the blob between our record read and blob read: read again.
     for _ in 0..3 {
-        let record = load_record(ctx, bucket, key)
+        let record = super::load_record(ctx.store, bucket, key)
             .await?
             .ok_or_else(|| no_such_key(key))?;
         let preconditions =
@@ -68,9 +55,13 @@ pub async fn get_object<S: MetaStore + BlobStore>(
                     .header("last-modified", xml::http_date(record.last_modified_millis)));
             }
             Decision::PreconditionFailed => {
-                return Err(
-                    S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", "If-Match")
-                );
+                let condition = if preconditions.if_match.is_some() {
+                    "If-Match"
+                } else {
+                    "If-Unmodified-Since"
+                };
+                let err = S3Error::new(ErrorCode::PreconditionFailed);
+                return Err(err.detail("Condition", condition));
             }
         }
         let byte_range = match head.header("range").and_then(range::parse) {

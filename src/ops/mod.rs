@@ -8,15 +8,37 @@ pub mod list;
 pub mod put;
 pub mod sweep;
 
-use crate::auth::chunked::ChunkedDecoder;
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityExpectations};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::BucketRecord;
+use crate::record::{BucketRecord, ObjectRecord};
 use crate::service::{Call, Ctx};
-use crate::store::{BlobStore, MetaStore};
+use crate::store::{BlobStore, MetaStore, StoreResult};
+
+/// A bucket's record, if it exists.
+pub async fn load_bucket<S: MetaStore>(
+    store: &S,
+    bucket: &str,
+) -> StoreResult<Option<BucketRecord>> {
+    Ok(store
+        .get(&names::bucket_record(bucket))
+        .await?
+        .and_then(|json| BucketRecord::from_json(&json)))
+}
+
+/// An object's record, if it exists.
+pub async fn load_record<S: MetaStore>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+) -> StoreResult<Option<ObjectRecord>> {
+    Ok(store
+        .get(&names::object_record(bucket, key))
+        .await?
+        .and_then(|json| ObjectRecord::from_json(&json)))
+}
 
 /// The bucket's record, if the caller may use it (its owner; ACLs and policies come later).
 pub async fn owned_bucket<S: MetaStore + BlobStore>(
@@ -24,9 +46,8 @@ pub async fn owned_bucket<S: MetaStore + BlobStore>(
     call: &Call<'_>,
 ) -> Result<BucketRecord, S3Error> {
     let bucket = call.bucket();
-    let record = MetaStore::get(ctx.store, &names::bucket_record(bucket))
+    let record = load_bucket(ctx.store, bucket)
         .await?
-        .and_then(|json| BucketRecord::from_json(&json))
         .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket))?;
     if record.owner != call.auth.user.canonical_id {
         return Err(S3Error::new(ErrorCode::AccessDenied));
@@ -62,13 +83,7 @@ impl UploadPlan {
     pub fn for_request(call: &Call<'_>) -> Result<UploadPlan, S3Error> {
         let head = call.head;
         let mut expect = IntegrityExpectations::from_headers(head)?;
-        let decoder = match &call.auth.payload {
-            PayloadMode::StreamingSigned { signer, trailer } => {
-                Some(ChunkedDecoder::new(Some(signer.clone()), *trailer))
-            }
-            PayloadMode::StreamingUnsignedTrailer => Some(ChunkedDecoder::new(None, true)),
-            _ => None,
-        };
+        let decoder = call.auth.payload.chunked_decoder();
         if let PayloadMode::Sha256(hash) = &call.auth.payload {
             expect.payload_sha256 = Some(*hash);
         }
@@ -149,14 +164,12 @@ pub async fn read_small_body<S: MetaStore + BlobStore>(
     limit: usize,
 ) -> Result<Vec<u8>, S3Error> {
     let raw = ctx.store.read_body(body, limit).await?;
-    let mut plan = match UploadPlan::for_request(call) {
-        Ok(plan) => plan,
-        Err(err) if err.code == ErrorCode::MissingContentLength => return Ok(raw),
-        Err(err) => return Err(err),
-    };
-    let filter = match plan.filter.take() {
-        Some(filter) => filter,
-        None => {
+    let mut filter = match UploadPlan::for_request(call) {
+        Ok(UploadPlan {
+            filter: Some(filter),
+            ..
+        }) => filter,
+        Ok(plan) => {
             let expect = IntegrityExpectations {
                 content_md5: plan.content_md5,
                 payload_sha256: plan.r2_sha256,
@@ -164,8 +177,21 @@ pub async fn read_small_body<S: MetaStore + BlobStore>(
             };
             BodyFilter::new(None, BodyVerifier::new(&expect), Some(plan.length))
         }
+        // A body sent without a length (chunked transfer) is still checked against every
+        // digest the request announced.
+        Err(err) if err.code == ErrorCode::MissingContentLength => {
+            let mut expect = IntegrityExpectations::from_headers(call.head)?;
+            if let PayloadMode::Sha256(hash) = &call.auth.payload {
+                expect.payload_sha256 = Some(*hash);
+            }
+            BodyFilter::new(
+                call.auth.payload.chunked_decoder(),
+                BodyVerifier::new(&expect),
+                None,
+            )
+        }
+        Err(err) => return Err(err),
     };
-    let mut filter = filter;
     let payload = filter.push(&raw)?;
     filter.finish()?;
     Ok(payload)

@@ -1,8 +1,8 @@
 //! PutObject: content headers, user metadata, storage class, conditional writes, and the
-//! write order that never loses the previous object: new blob, then record, then index, then
-//! the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
+//! write order that never loses the previous object: new blob, then index entry, then record
+//! (the commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
-use super::{owned_bucket, random_bytes, UploadPlan};
+use super::{load_record, owned_bucket, random_bytes, UploadPlan};
 use crate::conditional;
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::field;
@@ -66,10 +66,7 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     }
     owned_bucket(ctx, call).await?;
 
-    let record_name = names::object_record(bucket, key);
-    let previous = MetaStore::get(ctx.store, &record_name)
-        .await?
-        .and_then(|json| ObjectRecord::from_json(&json));
+    let previous = load_record(ctx.store, bucket, key).await?;
     conditional::evaluate_write(
         head.header("if-match"),
         head.header("if-none-match"),
@@ -85,7 +82,6 @@ pub async fn put_object<S: MetaStore + BlobStore>(
             body,
             length: plan.length,
             filter: plan.filter.take(),
-            r2_md5: None,
             r2_sha256: plan.r2_sha256,
             custom: BTreeMap::from([
                 ("bucket".to_string(), bucket.to_string()),
@@ -158,6 +154,13 @@ pub async fn commit<S: MetaStore + BlobStore>(
         Err(err) => Err(err),
     };
     if let Err(err) = written {
+        // The write may have landed although it reported an error (a timeout): then the new
+        // object is committed, and undoing the index or the blob would break it.
+        if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
+            if stored.blob == record.blob {
+                return Ok(());
+            }
+        }
         let _ = match previous {
             Some(old) => write_index_entry(ctx, bucket, old).await,
             None => BlobStore::delete_blobs(

@@ -1,12 +1,16 @@
 //! The cleanup pass (run by the Worker's Cron Trigger): removes blobs that no record points to
 //! (left by a failed or interrupted write, or by an overwrite that could not retire the old blob)
-//! and listing-index entries whose record is gone or changed. Not an S3 operation.
+//! and listing-index entries whose record is gone or changed. Each run handles a bounded batch
+//! and keeps its place in KV, so a store of any size is covered over successive runs.
+//! Not an S3 operation.
 
+use super::load_record;
 use crate::listing::field;
-use crate::names;
-use crate::record::ObjectRecord;
 use crate::service::Ctx;
-use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};
+use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreError, StoreResult};
+
+/// KV name of the R2 cursor where the next run resumes.
+pub const CURSOR_NAME: &str = "sweep/cursor";
 
 /// What one pass found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,61 +19,56 @@ pub struct SweepReport {
     pub blobs_removed: usize,
     pub index_checked: usize,
     pub index_repaired: usize,
+    /// True when this run reached the end of the store (the next one starts over).
+    pub finished: bool,
 }
 
-/// Sweeps every bucket. Blobs and index entries younger than `grace_millis` are left alone:
-/// their write may still be on its way to the record.
+/// Sweeps up to `batch` R2 entries from where the previous run stopped. Blobs and index entries
+/// younger than `grace_millis` are left alone: their write may still be on its way to the record.
 pub async fn sweep<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     grace_millis: i64,
+    batch: usize,
 ) -> StoreResult<SweepReport> {
     let mut report = SweepReport::default();
-    let mut cursor: Option<String> = None;
-    loop {
+    let mut cursor = ctx.store.get(CURSOR_NAME).await?.filter(|c| !c.is_empty());
+    let mut seen = 0;
+    while seen < batch {
         let page = ctx
             .store
             .list_blobs(BlobListOptions {
                 prefix: "",
                 cursor: cursor.as_deref(),
-                limit: 1000,
+                limit: (batch - seen).clamp(1, 1000) as u32,
                 ..BlobListOptions::default()
             })
             .await?;
         for entry in &page.entries {
+            seen += 1;
+            let settled = ctx.now_millis - entry.uploaded_millis >= grace_millis;
             if entry.name.starts_with("blob/") {
                 report.blobs_checked += 1;
-                if ctx.now_millis - entry.uploaded_millis >= grace_millis
-                    && is_orphan(ctx, entry).await?
-                {
+                if settled && is_orphan(ctx, entry).await? {
                     BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&entry.name)).await?;
                     report.blobs_removed += 1;
                 }
             } else if let Some(rest) = entry.name.strip_prefix("index/") {
                 report.index_checked += 1;
-                // A young entry may belong to a PUT that has not written its record yet.
-                let settled = ctx.now_millis - entry.uploaded_millis >= grace_millis;
                 if settled && repair_index_entry(ctx, rest, entry).await? {
                     report.index_repaired += 1;
                 }
             }
         }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(report),
+        cursor = page.cursor;
+        if cursor.is_none() {
+            report.finished = true;
+            break;
         }
     }
-}
-
-async fn record_of<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
-    bucket: &str,
-    key: &str,
-) -> StoreResult<Option<ObjectRecord>> {
-    Ok(
-        MetaStore::get(ctx.store, &names::object_record(bucket, key))
-            .await?
-            .and_then(|json| ObjectRecord::from_json(&json)),
-    )
+    ctx.store
+        .put(CURSOR_NAME, cursor.as_deref().unwrap_or(""), None)
+        .await?;
+    Ok(report)
 }
 
 async fn is_orphan<S: MetaStore + BlobStore>(
@@ -79,7 +78,7 @@ async fn is_orphan<S: MetaStore + BlobStore>(
     let (Some(bucket), Some(key)) = (blob.custom.get("bucket"), blob.custom.get("key")) else {
         return Ok(true);
     };
-    Ok(record_of(ctx, bucket, key)
+    Ok(load_record(ctx.store, bucket, key)
         .await?
         .is_none_or(|record| record.blob != blob.name))
 }
@@ -98,7 +97,7 @@ async fn repair_index_entry<S: MetaStore + BlobStore>(
         .custom
         .get(field::FULL_KEY)
         .map_or(verbatim_key, String::as_str);
-    match record_of(ctx, bucket, key).await? {
+    match load_record(ctx.store, bucket, key).await? {
         None => {
             BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&entry.name)).await?;
             Ok(true)
@@ -106,7 +105,7 @@ async fn repair_index_entry<S: MetaStore + BlobStore>(
         Some(record) if entry.custom.get(field::ETAG) != Some(&record.etag) => {
             crate::ops::put::write_index_entry(ctx, bucket, &record)
                 .await
-                .map_err(|e| crate::store::StoreError(e.message))?;
+                .map_err(|e| StoreError(e.message))?;
             Ok(true)
         }
         Some(_) => Ok(false),

@@ -52,6 +52,17 @@ fn config(env: &Env) -> Result<Config, String> {
     })
 }
 
+/// Settings are read once per isolate (vars and secrets do not change while it lives).
+static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+
+fn cached_config(env: &Env) -> Result<&'static Config, String> {
+    if let Some(config) = CONFIG.get() {
+        return Ok(config);
+    }
+    let config = config(env)?;
+    Ok(CONFIG.get_or_init(|| config))
+}
+
 fn request_id() -> String {
     hex::encode_upper(&crate::ops::random_bytes()[..8])
 }
@@ -59,7 +70,7 @@ fn request_id() -> String {
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let request_id = request_id();
-    let config = match config(&env) {
+    let config = match cached_config(&env) {
         Ok(config) => config,
         Err(message) => {
             worker::console_error!("s3edge configuration error: {message}");
@@ -82,7 +93,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let body: JsBody = req.inner().body();
     let ctx = Ctx {
         store: &platform,
-        config: &config,
+        config,
         now_millis: worker::Date::now().as_millis() as i64,
         request_id,
     };
@@ -111,7 +122,7 @@ fn to_worker_response(answer: service::Response<JsBody>) -> worker::Result<Respo
 /// Cron Trigger: the cleanup pass over blobs and the listing index.
 #[event(scheduled)]
 pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    let Ok(config) = config(&env) else {
+    let Ok(config) = cached_config(&env) else {
         worker::console_error!("s3edge cleanup skipped: the server is not configured");
         return;
     };
@@ -125,11 +136,14 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         .unwrap_or(3600);
     let ctx = Ctx {
         store: &platform,
-        config: &config,
+        config,
         now_millis: worker::Date::now().as_millis() as i64,
         request_id: request_id(),
     };
-    match crate::ops::sweep::sweep(&ctx, grace_seconds * 1000).await {
+    let batch: usize = var(&env, "S3EDGE_CLEANUP_BATCH")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    match crate::ops::sweep::sweep(&ctx, grace_seconds * 1000, batch).await {
         Ok(report) => worker::console_log!("s3edge cleanup: {report:?}"),
         Err(err) => worker::console_error!("s3edge cleanup failed: {}", err.0),
     }

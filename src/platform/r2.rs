@@ -151,8 +151,6 @@ impl BlobStore for Platform {
             let mut builder = self.r2.put(name, data).custom_metadata(custom.clone());
             if let Some(sha256) = upload.r2_sha256 {
                 builder = builder.sha256(sha256.to_vec());
-            } else if let Some(md5) = upload.r2_md5 {
-                builder = builder.md5(md5.to_vec());
             }
             builder.execute()
         };
@@ -165,6 +163,8 @@ impl BlobStore for Platform {
                     futures_util::future::join(store, pump(body, writer, filter)).await;
                 match verified {
                     Ok(verified) => (written, Some(verified)),
+                    // R2 failed first; the pump only saw its writes refused.
+                    Err(_) if written.is_err() => (written, None),
                     Err(err) => {
                         // The body was refused; make sure no partial object stays behind.
                         let _ = self.r2.delete(name).await;

@@ -142,9 +142,6 @@ impl BlobStore for MemoryStore {
             return Err(S3Error::new(ErrorCode::IncompleteBody));
         }
         let md5: [u8; 16] = Md5::digest(&bytes).into();
-        if upload.r2_md5.is_some_and(|want| want != md5) {
-            return Err(S3Error::new(ErrorCode::BadDigest));
-        }
         if let Some(want) = upload.r2_sha256 {
             let got: [u8; 32] = Sha256::digest(&bytes).into();
             if want != got {

@@ -46,8 +46,8 @@ pub struct BlobUpload<B> {
     pub length: u64,
     /// Set when the bytes must pass through Rust (aws-chunked decoding, CRC checksums).
     pub filter: Option<BodyFilter>,
-    /// Digests R2 verifies itself while storing; a mismatch fails the write.
-    pub r2_md5: Option<[u8; 16]>,
+    /// SHA-256 R2 verifies itself while storing; a mismatch fails the write. (Content-MD5
+    /// is compared with the MD5 R2 reports once stored.)
     pub r2_sha256: Option<[u8; 32]>,
     /// R2 custom metadata (used to find the owner record of a blob during cleanup).
     pub custom: BTreeMap<String, String>,
@@ -63,7 +63,7 @@ pub struct BlobWritten {
     pub verified: Option<VerifiedBody>,
 }
 
-/// An R2 object seen by `list` or `head`.
+/// An R2 object seen by `list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobEntry {
     pub name: String,
