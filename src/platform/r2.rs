@@ -22,6 +22,9 @@ fn r2_error(err: worker::Error) -> StoreError {
     StoreError(format!("R2: {err}"))
 }
 
+/// The pump's error when R2 stops taking the body (R2's own error is the one to answer).
+const WRITE_REFUSED: &str = "R2 stopped reading the body";
+
 /// Bytes asked of the request body per read: workerd hands the body over in small chunks
 /// (4 KiB seen), and every read is a round trip through JS promises, so read in large blocks.
 const READ_BLOCK: u32 = 1 << 20;
@@ -107,7 +110,7 @@ async fn pump_blocks(
         if out.length() > 0 {
             JsFuture::from(writer.write_with_chunk(&out))
                 .await
-                .map_err(|_| S3Error::new(ErrorCode::IncompleteBody))?;
+                .map_err(|_| S3Error::internal(WRITE_REFUSED))?;
         }
     }
     Ok(())
@@ -164,7 +167,7 @@ impl BlobStore for Platform {
                 match verified {
                     Ok(verified) => (written, Some(verified)),
                     // R2 failed first; the pump only saw its writes refused.
-                    Err(_) if written.is_err() => (written, None),
+                    Err(err) if err.message == WRITE_REFUSED && written.is_err() => (written, None),
                     Err(err) => {
                         // The body was refused; make sure no partial object stays behind.
                         let _ = self.r2.delete(name).await;
