@@ -49,6 +49,11 @@ pub struct ObjectRecord {
     /// Flexible checksum: algorithm as S3 names it and the base64 value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<(String, String)>,
+    /// Canonical id of the bucket's owner when written: lets GET and HEAD of an existing object
+    /// skip the bucket read (an object's record implies its bucket exists: buckets must be
+    /// empty to be deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl ObjectRecord {

@@ -2,7 +2,7 @@
 //! overrides, checksums with `x-amz-checksum-mode`, and the R2 stream handed to the runtime as is.
 //! Follows the S3 API Reference "GetObject" and "HeadObject".
 
-use super::owned_bucket;
+use super::readable_record;
 use crate::conditional::{self, Decision};
 use crate::error::{ErrorCode, S3Error};
 use crate::range;
@@ -31,14 +31,13 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     with_body: bool,
 ) -> OpResult<S::Body> {
     let head = call.head;
-    let (bucket, key) = (call.bucket(), call.key());
-    owned_bucket(ctx, call).await?;
+    let key = call.key();
     if head.has_query("partNumber") {
         return Err(S3Error::not_implemented("GetObject with partNumber"));
     }
     // An overwrite may retire the blob between our record read and blob read: read again.
     for _ in 0..3 {
-        let record = super::load_record(ctx.store, bucket, key)
+        let record = readable_record(ctx, call)
             .await?
             .ok_or_else(|| no_such_key(key))?;
         let preconditions =

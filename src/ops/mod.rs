@@ -55,6 +55,22 @@ pub async fn owned_bucket<S: MetaStore + BlobStore>(
     Ok(record)
 }
 
+/// An object's record for reading, with the caller's right to the bucket checked: from the
+/// owner kept in the record when there is one (one KV read), else from the bucket's record.
+pub async fn readable_record<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> Result<Option<ObjectRecord>, S3Error> {
+    let record = load_record(ctx.store, call.bucket(), call.key()).await?;
+    match record.as_ref().and_then(|r| r.owner.as_deref()) {
+        Some(owner) if owner == call.auth.user.canonical_id => {}
+        _ => {
+            owned_bucket(ctx, call).await?;
+        }
+    }
+    Ok(record)
+}
+
 /// Sixteen random bytes (blob names, request ids).
 pub fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];

@@ -64,7 +64,7 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     if plan.length > SINGLE_PUT_MAX {
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
-    owned_bucket(ctx, call).await?;
+    let bucket_record = owned_bucket(ctx, call).await?;
 
     let previous = load_record(ctx.store, bucket, key).await?;
     conditional::evaluate_write(
@@ -121,6 +121,7 @@ pub async fn put_object<S: MetaStore + BlobStore>(
         user_metadata,
         storage_class,
         checksum,
+        owner: Some(bucket_record.owner),
     };
     commit(ctx, bucket, &record, previous.as_ref()).await?;
     let mut response = Response::new(200).header("etag", record.quoted_etag());
