@@ -8,6 +8,8 @@ import path from "node:path";
 import { ROOT, withCargoPath } from "./common.mjs";
 import { startServer } from "./server.mjs";
 
+/** Virtual-hosted style is tested with Host headers `<bucket>.<BASE_DOMAIN>` sent to loopback. */
+const BASE_DOMAIN = "s3edge.localhost";
 const USERS = [
   { accessKeyId: "S3EDGETESTUSERONE001", secretAccessKey: "test-secret-one-0000000000000000000001", displayName: "tester-one" },
   { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two" },
@@ -38,7 +40,7 @@ const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
 const server = await startServer({
   stateDir,
   port: 0,
-  bindings: { S3EDGE_USERS: JSON.stringify(USERS) },
+  bindings: { S3EDGE_USERS: JSON.stringify(USERS), S3EDGE_BASE_DOMAIN: BASE_DOMAIN },
 });
 console.log(`\nWorker under test: ${server.url} (state in ${stateDir})`);
 const env = {
@@ -48,6 +50,7 @@ const env = {
   AWS_SECRET_ACCESS_KEY: USERS[0].secretAccessKey,
   S3EDGE_SECOND_ACCESS_KEY_ID: USERS[1].accessKeyId,
   S3EDGE_SECOND_SECRET_ACCESS_KEY: USERS[1].secretAccessKey,
+  S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
   AWS_DEFAULT_REGION: "us-east-1",
   AWS_REGION: "us-east-1",
   AWS_EC2_METADATA_DISABLED: "true",
