@@ -42,7 +42,14 @@ const server = await startServer({
   port: 0,
   bindings: { S3EDGE_USERS: JSON.stringify(USERS), S3EDGE_BASE_DOMAIN: BASE_DOMAIN },
 });
-console.log(`\nWorker under test: ${server.url} (state in ${stateDir})`);
+// A second Worker serves the API under a base path (as Alluxio does under /api/v1/s3).
+const BASE_PATH = "/api/v1/s3";
+const basePathServer = await startServer({
+  stateDir: fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-basepath-")),
+  port: 0,
+  bindings: { S3EDGE_USERS: JSON.stringify(USERS), S3EDGE_BASE_PATH: BASE_PATH },
+});
+console.log(`\nWorker under test: ${server.url} (state in ${stateDir}); with base path ${BASE_PATH}: ${basePathServer.url}`);
 const env = {
   ...process.env,
   S3EDGE_ENDPOINT: server.url,
@@ -51,6 +58,7 @@ const env = {
   S3EDGE_SECOND_ACCESS_KEY_ID: USERS[1].accessKeyId,
   S3EDGE_SECOND_SECRET_ACCESS_KEY: USERS[1].secretAccessKey,
   S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
+  S3EDGE_BASE_PATH_ENDPOINT: `${basePathServer.url}${BASE_PATH}`,
   AWS_DEFAULT_REGION: "us-east-1",
   AWS_REGION: "us-east-1",
   AWS_EC2_METADATA_DISABLED: "true",
@@ -70,6 +78,7 @@ try {
   }
 } finally {
   await server.close();
+  await basePathServer.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
 }
 
