@@ -4,8 +4,6 @@
 //! "PutObject" in the Amazon S3 API Reference, with RFC 9110 §13 (formerly RFC 7232) order of
 //! evaluation, which is what S3's tables of combined conditions describe.
 
-use std::time::UNIX_EPOCH;
-
 use crate::error::{ErrorCode, S3Error};
 use crate::request::RequestHead;
 
@@ -56,9 +54,7 @@ impl Preconditions {
 
 /// An HTTP-date as Unix seconds; `None` if it is not one.
 pub fn parse_http_date(value: &str) -> Option<i64> {
-    let time = httpdate::parse_http_date(value.trim()).ok()?;
-    let secs = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    i64::try_from(secs).ok()
+    crate::auth::sigv4::parse_http_date(value)
 }
 
 /// The outcome of a read's preconditions.

@@ -61,6 +61,16 @@ impl ObjectRecord {
         format!("\"{}\"", self.etag)
     }
 
+    /// The stored flexible checksum as its response header: (`x-amz-checksum-<alg>`, value).
+    pub fn checksum_header(&self) -> Option<(String, String)> {
+        self.checksum.as_ref().map(|(alg, value)| {
+            (
+                format!("x-amz-checksum-{}", alg.to_ascii_lowercase()),
+                value.clone(),
+            )
+        })
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("records serialise")
     }

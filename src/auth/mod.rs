@@ -413,7 +413,7 @@ fn header_malformed(why: &str) -> S3Error {
     )
 }
 
-fn missing_date() -> S3Error {
+pub(crate) fn missing_date() -> S3Error {
     S3Error::with_message(
         ErrorCode::AccessDenied,
         "AWS authentication requires a valid Date or x-amz-date header",

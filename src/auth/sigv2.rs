@@ -132,13 +132,9 @@ fn verify(
     resource_bucket: Option<&str>,
 ) -> Result<Authenticated, S3Error> {
     if head.header("x-amz-security-token").is_some() {
-        return Err(S3Error::not_implemented(
-            "Temporary credentials (x-amz-security-token)",
-        ));
+        return Err(super::security_token_unsupported());
     }
-    let user = users.find(access_key_id).ok_or_else(|| {
-        S3Error::new(ErrorCode::InvalidAccessKeyId).detail("AWSAccessKeyId", access_key_id)
-    })?;
+    let user = super::find_user(users, access_key_id)?;
     let to_sign = string_to_sign(head, date_line, resource_bucket);
     let expected = signature(&user.secret_access_key, &to_sign);
     if !constant_time_eq(expected.as_bytes(), provided.as_bytes()) {
@@ -170,28 +166,17 @@ pub fn authenticate_header(
     now_unix: i64,
     resource_bucket: Option<&str>,
 ) -> Result<Authenticated, S3Error> {
-    let (access_key_id, provided) = credentials.trim().split_once(':').ok_or_else(|| {
-        S3Error::with_message(
-            ErrorCode::InvalidArgument,
-            "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
-        )
-        .detail("ArgumentName", "Authorization")
-    })?;
+    let (access_key_id, provided) = credentials
+        .trim()
+        .split_once(':')
+        .ok_or_else(malformed_header)?;
     let amz_date = head.header("x-amz-date");
-    let date = amz_date.or_else(|| head.header("date")).ok_or_else(|| {
-        S3Error::with_message(
-            ErrorCode::AccessDenied,
-            "AWS authentication requires a valid Date or x-amz-date header",
-        )
-    })?;
-    let when = super::sigv4::parse_http_date(date).ok_or_else(|| {
-        S3Error::with_message(
-            ErrorCode::AccessDenied,
-            "AWS authentication requires a valid Date or x-amz-date header",
-        )
-    })?;
+    let date = amz_date
+        .or_else(|| head.header("date"))
+        .ok_or_else(super::missing_date)?;
+    let when = super::sigv4::parse_http_date(date).ok_or_else(super::missing_date)?;
     if (now_unix - when).abs() > MAX_SKEW_SECONDS {
-        return Err(S3Error::new(ErrorCode::RequestTimeTooSkewed));
+        return Err(super::too_skewed(date, now_unix));
     }
     // With x-amz-date, the Date line is empty: the date is signed among the x-amz- headers.
     let date_line = if amz_date.is_some() { "" } else { date };

@@ -140,12 +140,9 @@ pub fn object_headers<B>(
         response = response.header(&format!("x-amz-meta-{name}"), value.clone());
     }
     let enabled = checksum_mode.is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
-    if let (true, true, Some((alg, value))) = (enabled, whole, &record.checksum) {
+    if let (true, true, Some((name, value))) = (enabled, whole, record.checksum_header()) {
         response = response
-            .header(
-                &format!("x-amz-checksum-{}", alg.to_ascii_lowercase()),
-                value.clone(),
-            )
+            .header(&name, value)
             .header("x-amz-checksum-type", "FULL_OBJECT");
     }
     response

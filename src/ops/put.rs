@@ -125,11 +125,8 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     };
     commit(ctx, bucket, &record, previous.as_ref()).await?;
     let mut response = Response::new(200).header("etag", record.quoted_etag());
-    if let Some((alg, value)) = &record.checksum {
-        response = response.header(
-            &format!("x-amz-checksum-{}", alg.to_ascii_lowercase()),
-            value.clone(),
-        );
+    if let Some((name, value)) = record.checksum_header() {
+        response = response.header(&name, value);
     }
     if let Some(sse) = head.header("x-amz-server-side-encryption") {
         response = response.header("x-amz-server-side-encryption", sse);
