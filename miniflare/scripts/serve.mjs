@@ -6,7 +6,9 @@ import { startServer, workerBindings } from "./server.mjs";
 const s = settings();
 fs.mkdirSync(s.stateDir, { recursive: true });
 const started = Date.now();
-const server = await startServer({ stateDir: s.stateDir, port: s.port, bindings: workerBindings(s) });
+const server = await startServer({ stateDir: s.stateDir, port: s.port, bindings: workerBindings(s),
+  testHooks: process.env.S3EDGE_TEST_HOOKS === "1",
+});
 console.log(`s3edge is serving S3 at ${server.url}  (ready in ${Date.now() - started} ms)`);
 console.log(`  data:               ${s.stateDir}`);
 if (s.users) console.log("  credentials:        from S3EDGE_USERS");

@@ -13,8 +13,9 @@ import { BUILD_DIR } from "./common.mjs";
  * @param {Record<string,string>} options.bindings  Worker vars and secrets
  * @param {string} [options.scriptPath] Worker module (defaults to the built s3edge Worker)
  * @param {boolean} [options.direct] serve workerd's port without the front (for measurements)
+ * @param {boolean} [options.testHooks] answer `/__s3edge/*` on the front (see `testHook`)
  */
-export async function startServer({ stateDir, port, bindings, scriptPath, direct = false }) {
+export async function startServer({ stateDir, port, bindings, scriptPath, direct = false, testHooks = false }) {
   const script = scriptPath ?? path.join(BUILD_DIR, "index.js");
   const mf = new Miniflare({
     modules: true,
@@ -36,6 +37,13 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const front = http.createServer((req, res) => {
+    if (testHooks && req.url.startsWith("/__s3edge/")) {
+      testHook(mf, req, res).catch((err) => {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end(String(err?.stack ?? err));
+      });
+      return;
+    }
     const headers = { ...req.headers };
     delete headers.expect;
     if (dropsIdentityEncoding(req, headers)) delete headers["accept-encoding"];
@@ -80,6 +88,9 @@ function dropsIdentityEncoding(req, headers) {
 }
 
 /** The Worker's vars and secrets for the given harness settings. */
+/** Cleanup settings (see wrangler.toml) taken from the environment when set. */
+export const CLEANUP_VARS = ["S3EDGE_CLEANUP_GRACE_SECONDS", "S3EDGE_CLEANUP_BATCH", "S3EDGE_UPLOAD_EXPIRY_SECONDS"];
+
 export function workerBindings(s) {
   const bindings = {};
   if (s.users) bindings.S3EDGE_USERS = s.users;
@@ -89,5 +100,44 @@ export function workerBindings(s) {
   }
   if (s.baseDomain) bindings.S3EDGE_BASE_DOMAIN = s.baseDomain;
   if (s.basePath) bindings.S3EDGE_BASE_PATH = s.basePath;
+  for (const name of CLEANUP_VARS) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
+}
+
+/**
+ * Local test hooks, off unless `testHooks` is set (the test command sets it; `start` never does):
+ * - `POST /__s3edge/sweep` runs the Worker's scheduled handler (the cleanup pass) until it has
+ *   covered the whole store, as successive Cron Triggers would; answers `{"runs": n}`.
+ * - `GET /__s3edge/r2?prefix=p` answers `{"names": [...]}`: every R2 object name under `p`,
+ *   read through Miniflare's own binding (how tests count blobs).
+ */
+async function testHook(mf, req, res) {
+  const url = new URL(req.url, "http://localhost");
+  let answer;
+  if (req.method === "POST" && url.pathname === "/__s3edge/sweep") {
+    const worker = await mf.getWorker();
+    const kv = await mf.getKVNamespace("S3EDGE_META");
+    let runs = 0;
+    do {
+      await worker.scheduled({ cron: "*/30 * * * *" });
+      runs += 1;
+    } while ((await kv.get("sweep/cursor")) && runs < 1000);
+    answer = { runs };
+  } else if (req.method === "GET" && url.pathname === "/__s3edge/r2") {
+    const r2 = await mf.getR2Bucket("S3EDGE_BLOBS");
+    const names = [];
+    let cursor;
+    do {
+      const page = await r2.list({ prefix: url.searchParams.get("prefix") ?? "", cursor });
+      names.push(...page.objects.map((o) => o.key));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    answer = { names };
+  } else {
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("no such test hook");
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(answer));
 }

@@ -40,7 +40,15 @@ const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
 const server = await startServer({
   stateDir,
   port: 0,
-  bindings: { S3EDGE_USERS: JSON.stringify(USERS), S3EDGE_BASE_DOMAIN: BASE_DOMAIN },
+  bindings: {
+    S3EDGE_USERS: JSON.stringify(USERS),
+    S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
+    // Short ages so that the cleanup test (which runs the pass through a test hook) sees
+    // abandoned uploads and leftover blobs expire within seconds.
+    S3EDGE_CLEANUP_GRACE_SECONDS: "2",
+    S3EDGE_UPLOAD_EXPIRY_SECONDS: "4",
+  },
+  testHooks: true,
 });
 // A second Worker serves the API under a base path (as Alluxio does under /api/v1/s3).
 const BASE_PATH = "/api/v1/s3";
