@@ -42,6 +42,8 @@ pub enum ErrorCode {
     NotImplemented,
     NotModified,
     PositionNotEqualToLength,
+    ObjectNotAppendable,
+    InvalidPartNumber,
     PreconditionFailed,
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
@@ -84,9 +86,10 @@ impl ErrorCode {
             | BucketAlreadyOwnedByYou
             | BucketNotEmpty
             | PositionNotEqualToLength
+            | ObjectNotAppendable
             | ConditionalRequestConflict => 409,
             PreconditionFailed => 412,
-            InvalidRange => 416,
+            InvalidRange | InvalidPartNumber => 416,
             InternalError => 500,
             NotImplemented => 501,
         }
@@ -132,6 +135,8 @@ impl ErrorCode {
             NotImplemented => "NotImplemented",
             NotModified => "NotModified",
             PositionNotEqualToLength => "PositionNotEqualToLength",
+            ObjectNotAppendable => "ObjectNotAppendable",
+            InvalidPartNumber => "InvalidPartNumber",
             PreconditionFailed => "PreconditionFailed",
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
@@ -180,6 +185,8 @@ impl ErrorCode {
             NotImplemented => "A header or query you provided implies functionality that is not implemented.",
             NotModified => "Not Modified",
             PositionNotEqualToLength => "The append position does not equal the length of the object.",
+            ObjectNotAppendable => "The object is not appendable.",
+            InvalidPartNumber => "The requested partnumber is not satisfiable",
             PreconditionFailed => "At least one of the pre-conditions you specified did not hold",
             RequestTimeTooSkewed => "The difference between the request time and the current time is too large.",
             SignatureDoesNotMatch => "The request signature we calculated does not match the signature you provided. Check your key and signing method.",

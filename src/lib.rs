@@ -8,6 +8,7 @@ pub mod checksum;
 pub mod conditional;
 pub mod error;
 pub mod listing;
+pub mod multipart_xml;
 pub mod names;
 pub mod ops;
 pub mod range;
@@ -16,6 +17,7 @@ pub mod request;
 pub mod router;
 pub mod service;
 pub mod store;
+pub mod tagging;
 pub mod xml;
 
 #[cfg(target_arch = "wasm32")]

@@ -121,6 +121,64 @@ pub fn blob_name(bucket: &str, random: &[u8; 16]) -> String {
     format!("{}{}", blob_prefix(bucket), hex::encode(random))
 }
 
+/// R2 prefix of a bucket's in-progress multipart uploads.
+pub fn upload_prefix(bucket: &str) -> String {
+    format!("upload/{bucket}/")
+}
+
+/// R2 name of an in-progress multipart upload's record (R2, not KV: an UploadPart right after
+/// CreateMultipartUpload must find it wherever it runs).
+pub fn upload_record(bucket: &str, upload_id: &str) -> String {
+    format!("{}{upload_id}", upload_prefix(bucket))
+}
+
+/// R2 prefix of a bucket's part blobs.
+pub fn part_bucket_prefix(bucket: &str) -> String {
+    format!("part/{bucket}/")
+}
+
+/// R2 prefix of one upload's part blobs, listed in part-number order.
+pub fn part_prefix(bucket: &str, upload_id: &str) -> String {
+    format!("{}{upload_id}/", part_bucket_prefix(bucket))
+}
+
+/// R2 prefix of the blobs uploaded for one part number (a re-upload adds one; the newest wins).
+pub fn part_number_prefix(bucket: &str, upload_id: &str, part: u16) -> String {
+    format!("{}{part:05}/", part_prefix(bucket, upload_id))
+}
+
+/// R2 name of one upload of a part: fresh each time, so a re-upload never overwrites bytes a
+/// concurrent CompleteMultipartUpload may already have tied into the object.
+pub fn part_blob(bucket: &str, upload_id: &str, part: u16, random: &[u8; 16]) -> String {
+    format!(
+        "{}{}",
+        part_number_prefix(bucket, upload_id, part),
+        hex::encode(random)
+    )
+}
+
+/// R2 prefix of a bucket's part records.
+pub fn part_record_bucket_prefix(bucket: &str) -> String {
+    format!("partrec/{bucket}/")
+}
+
+/// R2 prefix of one upload's part records (empty objects whose metadata describe a stored
+/// part: its blob, ETag, size and checksum), listed in part-number order.
+pub fn part_record_prefix(bucket: &str, upload_id: &str) -> String {
+    format!("{}{upload_id}/", part_record_bucket_prefix(bucket))
+}
+
+pub fn part_record(bucket: &str, upload_id: &str, part: u16) -> String {
+    format!("{}{part:05}", part_record_prefix(bucket, upload_id))
+}
+
+/// The part number in a part blob's name.
+pub fn part_number_of(name: &str) -> Option<u16> {
+    let mut pieces = name.rsplit('/');
+    pieces.next()?;
+    pieces.next()?.parse().ok()
+}
+
 fn floor_char_boundary(s: &str, max: usize) -> usize {
     if max >= s.len() {
         return s.len();

@@ -3,13 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketRecord {
     /// Canonical user id of the owner.
     pub owner: String,
     pub created_millis: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The bucket's tag set; `None` when none was ever put (GetBucketTagging: NoSuchTagSet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<(String, String)>>,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.
@@ -29,7 +32,33 @@ pub struct ContentHeaders {
     pub expires: Option<String>,
 }
 
+/// One stored piece of an object made of several blobs: a multipart part or an append.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// R2 name of the bytes of a single-blob object; empty when `segments` hold them.
+    pub blob: String,
+    pub size: u64,
+    /// Hex MD5 of the piece (a part's ETag).
+    pub etag: String,
+    /// The piece's flexible checksum (base64), when the upload asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// How an object's bytes are laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One blob (`ObjectRecord::blob`).
+    #[default]
+    Single,
+    /// The parts of a completed multipart upload, in order.
+    Multipart,
+    /// Segments written by appends (`?append&position=N`), in order.
+    Appendable,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRecord {
     /// The S3 key (kept in full: the KV name may be a hash of it).
     pub key: String,
@@ -54,9 +83,59 @@ pub struct ObjectRecord {
     /// empty to be deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "is_single")]
+    pub layout: Layout,
+    /// The blobs of a multipart or appendable object, in byte order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
+    /// `FULL_OBJECT` or `COMPOSITE`: how `checksum` was computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
+    /// The object's tag set, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+}
+
+fn is_single(layout: &Layout) -> bool {
+    *layout == Layout::Single
 }
 
 impl ObjectRecord {
+    /// Every R2 blob holding the object's bytes.
+    pub fn blobs(&self) -> Vec<String> {
+        if self.segments.is_empty() {
+            vec![self.blob.clone()]
+        } else {
+            self.segments.iter().map(|s| s.blob.clone()).collect()
+        }
+    }
+
+    /// Whether the object's bytes include `blob`.
+    pub fn holds(&self, blob: &str) -> bool {
+        if self.segments.is_empty() {
+            self.blob == blob
+        } else {
+            self.segments.iter().any(|s| s.blob == blob)
+        }
+    }
+
+    /// The (blob, size) pieces in byte order.
+    pub fn pieces(&self) -> Vec<(&str, u64)> {
+        if self.segments.is_empty() {
+            vec![(self.blob.as_str(), self.size)]
+        } else {
+            self.segments
+                .iter()
+                .map(|s| (s.blob.as_str(), s.size))
+                .collect()
+        }
+    }
+
+    /// Number of parts of a multipart object (`x-amz-mp-parts-count`).
+    pub fn parts_count(&self) -> Option<usize> {
+        (self.layout == Layout::Multipart).then_some(self.segments.len())
+    }
+
     pub fn quoted_etag(&self) -> String {
         format!("\"{}\"", self.etag)
     }

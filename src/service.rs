@@ -147,6 +147,23 @@ async fn dispatch<S: MetaStore + BlobStore>(
         HeadObject => ops::get::get_object(ctx, &call, false).await,
         DeleteObject => ops::delete::delete_object(ctx, &call).await,
         DeleteObjects => ops::delete::delete_objects(ctx, &call, body).await,
+        CopyObject => ops::copy::copy_object(ctx, &call).await,
+        AppendObject => ops::append::append_object(ctx, &call, body).await,
+        CreateMultipartUpload => ops::multipart::create_multipart_upload(ctx, &call).await,
+        UploadPart => ops::multipart::upload_part(ctx, &call, body).await,
+        UploadPartCopy => ops::copy::upload_part_copy(ctx, &call).await,
+        CompleteMultipartUpload => {
+            ops::multipart::complete_multipart_upload(ctx, &call, body).await
+        }
+        AbortMultipartUpload => ops::multipart::abort_multipart_upload(ctx, &call).await,
+        ListParts => ops::multipart_list::list_parts(ctx, &call).await,
+        ListMultipartUploads => ops::multipart_list::list_multipart_uploads(ctx, &call).await,
+        GetObjectTagging => ops::tagging::get_object_tagging(ctx, &call).await,
+        PutObjectTagging => ops::tagging::put_object_tagging(ctx, &call, body).await,
+        DeleteObjectTagging => ops::tagging::delete_object_tagging(ctx, &call).await,
+        GetBucketTagging => ops::tagging::get_bucket_tagging(ctx, &call).await,
+        PutBucketTagging => ops::tagging::put_bucket_tagging(ctx, &call, body).await,
+        DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, &call).await,
         other => Err(S3Error::not_implemented(&other.name())),
     }
 }

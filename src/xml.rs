@@ -39,7 +39,7 @@ pub fn to_xml<T: Serialize>(value: &T) -> String {
     write_xml(value, None, true)
 }
 
-fn write_xml<T: Serialize>(value: &T, root: Option<&str>, expand_empty: bool) -> String {
+pub(crate) fn write_xml<T: Serialize>(value: &T, root: Option<&str>, expand_empty: bool) -> String {
     let mut out = String::from(DECLARATION);
     let mut serializer = match root {
         Some(root) => Serializer::with_root(&mut out, Some(root))
@@ -215,7 +215,7 @@ pub struct Owner {
 }
 
 #[derive(Serialize)]
-struct OwnerWire<'a> {
+pub(crate) struct OwnerWire<'a> {
     #[serde(rename = "ID")]
     id: &'a str,
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
@@ -223,7 +223,7 @@ struct OwnerWire<'a> {
 }
 
 impl Owner {
-    fn wire(&self) -> OwnerWire<'_> {
+    pub(crate) fn wire(&self) -> OwnerWire<'_> {
         OwnerWire {
             id: &self.id,
             display_name: Some(self.display_name.as_str()).filter(|n| !n.is_empty()),

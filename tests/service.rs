@@ -1556,12 +1556,12 @@ fn unimplemented_and_malformed_requests() {
         xml_values(&website.text(), "Resource"),
         [format!("/{BUCKET}")]
     );
-    env.req("POST", &object_path(BUCKET, "k"))
-        .query("uploads")
+    env.req("GET", &format!("/{BUCKET}"))
+        .query("lifecycle")
         .send()
         .assert_error(501, "NotImplemented");
     env.req("PUT", &object_path(BUCKET, "k"))
-        .header("x-amz-tagging", "a=b")
+        .header("x-amz-website-redirect-location", "/other")
         .body(b"x".to_vec())
         .send()
         .assert_error(501, "NotImplemented");
@@ -1616,8 +1616,15 @@ fn cleanup_runs_in_batches_and_resumes() {
     let mut removed = 0;
     loop {
         runs += 1;
-        let report = futures_executor::block_on(s3edge::ops::sweep::sweep(&ctx, 0, 3))
-            .expect("sweep succeeds");
+        let report = futures_executor::block_on(s3edge::ops::sweep::sweep(
+            &ctx,
+            s3edge::ops::sweep::SweepSettings {
+                grace_millis: 0,
+                upload_expiry_millis: i64::MAX,
+                batch: 3,
+            },
+        ))
+        .expect("sweep succeeds");
         assert!(
             report.blobs_checked + report.index_checked <= 100,
             "{report:?}"

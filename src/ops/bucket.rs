@@ -7,7 +7,7 @@ use crate::listing::{self, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
 use crate::service::{Call, Ctx, OpResult, Response};
-use crate::store::{BlobStore, MetaStore};
+use crate::store::{BlobListOptions, BlobStore, MetaStore, StoreResult};
 use crate::xml;
 
 /// Metadata stored beside an owner's bucket entry so that ListBuckets needs one KV list call.
@@ -37,6 +37,7 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         owner: user.canonical_id.clone(),
         created_millis: ctx.now_millis,
         location,
+        tags: None,
     };
     let record_name = names::bucket_record(bucket);
     MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await?;
@@ -68,9 +69,36 @@ pub async fn delete_bucket<S: MetaStore + BlobStore>(
     if !probe.items.is_empty() {
         return Err(S3Error::new(ErrorCode::BucketNotEmpty).detail("BucketName", bucket));
     }
+    abort_uploads(ctx, bucket).await?;
     MetaStore::delete(ctx.store, &names::owner_bucket(&record.owner, bucket)).await?;
     MetaStore::delete(ctx.store, &names::bucket_record(bucket)).await?;
     Ok(Response::new(204))
+}
+
+/// Aborts every in-progress multipart upload of an empty bucket being deleted (S3 drops them
+/// with the bucket), so none reappears if the name is created again.
+async fn abort_uploads<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+) -> StoreResult<()> {
+    let prefix = names::upload_prefix(bucket);
+    loop {
+        let page = ctx
+            .store
+            .list_blobs(BlobListOptions {
+                prefix: &prefix,
+                limit: 1000,
+                ..BlobListOptions::default()
+            })
+            .await?;
+        if page.entries.is_empty() {
+            return Ok(());
+        }
+        for entry in page.entries {
+            let upload_id = &entry.name[prefix.len()..];
+            super::multipart::discard_upload(ctx, bucket, upload_id, None).await?;
+        }
+    }
 }
 
 pub async fn head_bucket<S: MetaStore + BlobStore>(

@@ -31,7 +31,13 @@ pub async fn remove<S: MetaStore + BlobStore>(
     let record = load_record(ctx.store, bucket, key).await?;
     MetaStore::delete(ctx.store, &names::object_record(bucket, key)).await?;
     let mut names = vec![names::index_name(bucket, key).name().to_string()];
-    names.extend(record.map(|r| r.blob));
+    names.extend(
+        record
+            .map(|r| r.blobs())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|b| !b.is_empty()),
+    );
     BlobStore::delete_blobs(ctx.store, &names).await?;
     Ok(())
 }

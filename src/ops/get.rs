@@ -1,14 +1,16 @@
 //! GetObject and HeadObject: conditional requests, a single byte range, `response-*` header
-//! overrides, checksums with `x-amz-checksum-mode`, and the R2 stream handed to the runtime as is.
+//! overrides, checksums with `x-amz-checksum-mode`, `partNumber`, and R2 streams handed to the
+//! runtime as they are (one blob's, or several blobs' joined by the runtime).
 //! Follows the S3 API Reference "GetObject" and "HeadObject".
 
+use super::multipart::part_number_param;
 use super::readable_record;
 use crate::conditional::{self, Decision};
 use crate::error::{ErrorCode, S3Error};
 use crate::range;
-use crate::record::ObjectRecord;
+use crate::record::{Layout, ObjectRecord};
 use crate::service::{Body, Call, Ctx, OpResult, Response};
-use crate::store::{BlobStore, MetaStore};
+use crate::store::{BlobStore, MetaStore, Piece};
 use crate::xml;
 
 /// `response-*` query parameters and the header each one overrides.
@@ -32,8 +34,15 @@ pub async fn get_object<S: MetaStore + BlobStore>(
 ) -> OpResult<S::Body> {
     let head = call.head;
     let key = call.key();
-    if head.has_query("partNumber") {
-        return Err(S3Error::not_implemented("GetObject with partNumber"));
+    let part_number = match head.has_query("partNumber") {
+        false => None,
+        true => Some(part_number_param(call)?),
+    };
+    if part_number.is_some() && head.header("range").is_some() {
+        return Err(S3Error::with_message(
+            ErrorCode::InvalidRequest,
+            "Cannot specify both Range header and partNumber query parameter",
+        ));
     }
     // An overwrite may retire the blob between our record read and blob read: read again.
     for _ in 0..3 {
@@ -63,15 +72,19 @@ pub async fn get_object<S: MetaStore + BlobStore>(
                 return Err(err.detail("Condition", condition));
             }
         }
-        let byte_range = match head.header("range").and_then(range::parse) {
-            Some(spec) => Some(range::resolve(&spec, record.size)?),
-            None => None,
+        let byte_range = match (part_number, head.header("range").and_then(range::parse)) {
+            (Some(number), _) => part_range(&record, number)?,
+            (None, Some(spec)) => Some(range::resolve(&spec, record.size)?),
+            (None, None) => None,
         };
         let mut response = object_headers(
             &record,
             head.header("x-amz-checksum-mode"),
-            byte_range.is_none(),
+            part_number.or(byte_range.map(|_| 0)),
         );
+        if let (Some(_), Some(count)) = (part_number, record.parts_count()) {
+            response = response.header("x-amz-mp-parts-count", count.to_string());
+        }
         let (status, length) = match byte_range {
             Some((start, end)) => {
                 response = response.header(
@@ -93,7 +106,14 @@ pub async fn get_object<S: MetaStore + BlobStore>(
         if !with_body || length == 0 {
             return Ok(response);
         }
-        match BlobStore::get_blob(ctx.store, &record.blob, byte_range).await? {
+        let mut pieces = pieces_in_range(&record, byte_range);
+        if pieces.len() > 1 {
+            // A missing piece part-way (an overwrite retired it) ends the stream in error.
+            response.body = Body::Stream(ctx.store.open_pieces(pieces, length).await?);
+            return Ok(response);
+        }
+        let piece = pieces.pop().expect("a non-empty body has a piece");
+        match BlobStore::get_blob(ctx.store, &piece.blob, piece.range).await? {
             Some(stream) => {
                 response.body = Body::Stream(stream);
                 return Ok(response);
@@ -106,11 +126,54 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     ))
 }
 
-/// The headers GET and HEAD share.
+/// The byte range of part `number` (`partNumber`): a part of a multipart object, or the whole
+/// of any other object as its part 1.
+fn part_range(record: &ObjectRecord, number: u16) -> Result<Option<(u64, u64)>, S3Error> {
+    let sizes: Vec<u64> = match record.layout {
+        Layout::Multipart => record.segments.iter().map(|s| s.size).collect(),
+        _ => vec![record.size],
+    };
+    let index = usize::from(number) - 1;
+    if index >= sizes.len() {
+        return Err(S3Error::new(ErrorCode::InvalidPartNumber)
+            .detail("PartNumberRequested", number.to_string())
+            .detail("ActualPartCount", sizes.len().to_string()));
+    }
+    let start: u64 = sizes[..index].iter().sum();
+    Ok((sizes[index] > 0).then(|| (start, start + sizes[index] - 1)))
+}
+
+/// The pieces of blobs holding `range` (inclusive) of the object, or all of it, in order.
+pub fn pieces_in_range(record: &ObjectRecord, range: Option<(u64, u64)>) -> Vec<Piece> {
+    if record.size == 0 {
+        return Vec::new();
+    }
+    let (start, end) = range.unwrap_or((0, record.size - 1));
+    let mut pieces = Vec::new();
+    let mut offset = 0;
+    for (blob, size) in record.pieces() {
+        let (first, last) = (offset, offset + size);
+        offset = last;
+        if size == 0 || last <= start || first > end {
+            continue;
+        }
+        let from = start.max(first) - first;
+        let to = end.min(last - 1) - first;
+        pieces.push(Piece {
+            blob: blob.to_string(),
+            range: (from > 0 || to < size - 1).then_some((from, to)),
+        });
+    }
+    pieces
+}
+
+/// The headers GET and HEAD share. `part` is the part number asked for, 0 for a byte range,
+/// `None` for the whole object: a whole-object checksum is sent only with the whole object,
+/// a part's own checksum with that part.
 pub fn object_headers<B>(
     record: &ObjectRecord,
     checksum_mode: Option<&str>,
-    whole: bool,
+    part: Option<u16>,
 ) -> Response<B> {
     let h = &record.headers;
     let mut response = Response::new(200)
@@ -139,11 +202,29 @@ pub fn object_headers<B>(
     for (name, value) in &record.user_metadata {
         response = response.header(&format!("x-amz-meta-{name}"), value.clone());
     }
+    if !record.tags.is_empty() {
+        response = response.header("x-amz-tagging-count", record.tags.len().to_string());
+    }
     let enabled = checksum_mode.is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
-    if let (true, true, Some((name, value))) = (enabled, whole, record.checksum_header()) {
+    let checksum_type = record.checksum_type.as_deref().unwrap_or("FULL_OBJECT");
+    let checksum = match part {
+        None => record.checksum_header(),
+        Some(number) if record.layout == Layout::Multipart && number > 0 => {
+            let value = record
+                .segments
+                .get(usize::from(number) - 1)
+                .and_then(|s| s.checksum.clone());
+            record
+                .checksum_header()
+                .zip(value)
+                .map(|((name, _), value)| (name, value))
+        }
+        Some(_) => None,
+    };
+    if let (true, Some((name, value))) = (enabled, checksum) {
         response = response
             .header(&name, value)
-            .header("x-amz-checksum-type", "FULL_OBJECT");
+            .header("x-amz-checksum-type", checksum_type);
     }
     response
 }

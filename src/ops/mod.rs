@@ -1,12 +1,17 @@
 //! S3 operation handlers, one module per family, and what they share: bucket access checks
 //! and the plan for receiving a request body (framing, digests, who verifies them).
 
+pub mod append;
 pub mod bucket;
+pub mod copy;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod multipart;
+pub mod multipart_list;
 pub mod put;
 pub mod sweep;
+pub mod tagging;
 
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;
@@ -97,6 +102,15 @@ pub struct UploadPlan {
 
 impl UploadPlan {
     pub fn for_request(call: &Call<'_>) -> Result<UploadPlan, S3Error> {
+        Self::for_request_computing(call, None)
+    }
+
+    /// [`Self::for_request`], also computing the `compute` checksum when the request carries
+    /// none (a part of an upload created with `x-amz-checksum-algorithm`).
+    pub fn for_request_computing(
+        call: &Call<'_>,
+        compute: Option<ChecksumAlgorithm>,
+    ) -> Result<UploadPlan, S3Error> {
         let head = call.head;
         let mut expect = IntegrityExpectations::from_headers(head)?;
         let decoder = call.auth.payload.chunked_decoder();
@@ -125,7 +139,9 @@ impl UploadPlan {
             }
             _ => None,
         };
+        let must_compute = compute.is_some() && expect.checksum.is_none();
         let r2_can_check = decoder.is_none()
+            && !must_compute
             && match (&expect.checksum, expect.payload_sha256, header_sha256) {
                 (None, _, _) => true,
                 (Some(_), None, Some(_)) => true,
@@ -146,7 +162,10 @@ impl UploadPlan {
                 trusted_checksum,
             });
         }
-        let verifier = BodyVerifier::new(&expect);
+        let mut verifier = BodyVerifier::new(&expect);
+        if let Some(alg) = compute {
+            verifier = verifier.with_default_checksum(alg);
+        }
         Ok(UploadPlan {
             length,
             filter: Some(BodyFilter::new(decoder, verifier, Some(length))),

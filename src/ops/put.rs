@@ -3,6 +3,7 @@
 //! (the commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
 use super::{load_record, owned_bucket, random_bytes, UploadPlan};
+use crate::checksum::ChecksumAlgorithm;
 use crate::conditional;
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::field;
@@ -11,6 +12,7 @@ use crate::record::{ContentHeaders, ObjectRecord};
 use crate::request::RequestHead;
 use crate::service::{require_absent, Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, BlobUpload, MetaStore};
+use crate::tagging::{self, TagSet};
 use std::collections::BTreeMap;
 
 /// S3's limit on user-defined metadata: names and values, in UTF-8 bytes.
@@ -42,25 +44,8 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
     validate_key(key)?;
-    for unsupported in [
-        "x-amz-tagging",
-        "x-amz-website-redirect-location",
-        "x-amz-object-lock-mode",
-        "x-amz-object-lock-retain-until-date",
-        "x-amz-object-lock-legal-hold",
-        "x-amz-server-side-encryption-customer-algorithm",
-        "x-amz-grant-read",
-        "x-amz-grant-full-control",
-        "x-amz-grant-read-acp",
-        "x-amz-grant-write-acp",
-    ] {
-        require_absent(head, unsupported)?;
-    }
-    check_canned_acl(head)?;
-    check_server_side_encryption(head)?;
-    let user_metadata = user_metadata(head)?;
-    let storage_class = storage_class(head)?;
-    let mut plan = UploadPlan::for_request(call)?;
+    let attributes = NewAttributes::from_request(head)?;
+    let plan = UploadPlan::for_request(call)?;
     if plan.length > SINGLE_PUT_MAX {
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
@@ -74,19 +59,115 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     )?;
 
     let blob = names::blob_name(bucket, &random_bytes());
+    let received = receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await?;
+    let record = ObjectRecord {
+        key: key.to_string(),
+        blob: blob.clone(),
+        size: received.size,
+        etag: received.md5_hex,
+        last_modified_millis: ctx.now_millis,
+        checksum: received
+            .checksum
+            .map(|(alg, value)| (alg.as_str().to_string(), value)),
+        owner: Some(bucket_record.owner),
+        ..attributes.into_record(key)
+    };
+    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
+        discard_blob(ctx, &blob).await;
+        return Err(err);
+    }
+    let mut response = Response::new(200).header("etag", record.quoted_etag());
+    if let Some((name, value)) = record.checksum_header() {
+        response = response.header(&name, value);
+    }
+    if let Some(sse) = head.header("x-amz-server-side-encryption") {
+        response = response.header("x-amz-server-side-encryption", sse);
+    }
+    Ok(response)
+}
+
+/// What a request that creates an object (PutObject, CreateMultipartUpload, a copy with
+/// REPLACE, the first append) says about it besides its bytes.
+pub struct NewAttributes {
+    pub headers: ContentHeaders,
+    pub user_metadata: Vec<(String, String)>,
+    pub storage_class: Option<String>,
+    pub tags: TagSet,
+}
+
+impl NewAttributes {
+    /// Reads and checks the attribute headers, refusing (501) those not implemented yet.
+    pub fn from_request(head: &RequestHead) -> Result<NewAttributes, S3Error> {
+        for unsupported in [
+            "x-amz-website-redirect-location",
+            "x-amz-object-lock-mode",
+            "x-amz-object-lock-retain-until-date",
+            "x-amz-object-lock-legal-hold",
+            "x-amz-server-side-encryption-customer-algorithm",
+            "x-amz-grant-read",
+            "x-amz-grant-full-control",
+            "x-amz-grant-read-acp",
+            "x-amz-grant-write-acp",
+        ] {
+            require_absent(head, unsupported)?;
+        }
+        check_canned_acl(head)?;
+        check_server_side_encryption(head)?;
+        Ok(NewAttributes {
+            headers: content_headers(head),
+            user_metadata: user_metadata(head)?,
+            storage_class: storage_class(head)?,
+            tags: object_tags(head)?,
+        })
+    }
+
+    /// A record for `key` carrying these attributes (bytes, times and owner still to fill in).
+    pub fn into_record(self, key: &str) -> ObjectRecord {
+        ObjectRecord {
+            key: key.to_string(),
+            headers: self.headers,
+            user_metadata: self.user_metadata,
+            storage_class: self.storage_class,
+            tags: self.tags,
+            ..ObjectRecord::default()
+        }
+    }
+}
+
+/// A request body stored as a blob: its size, MD5 and flexible checksum.
+pub struct Received {
+    pub size: u64,
+    pub md5_hex: String,
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
+}
+
+/// R2 custom metadata of an object's blob: which record may own it (for the cleanup pass).
+pub fn object_blob_metadata(bucket: &str, key: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("bucket".to_string(), bucket.to_string()),
+        ("key".to_string(), key.to_string()),
+    ])
+}
+
+/// Stores a request body under `blob` as `plan` says (R2 verifying what it can, the Rust filter
+/// the rest) and checks Content-MD5 against the MD5 R2 computed. On any failure nothing is kept.
+pub async fn receive_blob<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    body: S::Body,
+    mut plan: UploadPlan,
+    blob: &str,
+    custom: BTreeMap<String, String>,
+) -> Result<Received, S3Error> {
     let sha256_is_checksum = plan.r2_sha256_is_checksum;
     let written = BlobStore::put_blob(
         ctx.store,
-        &blob,
+        blob,
         BlobUpload {
             body,
             length: plan.length,
             filter: plan.filter.take(),
             r2_sha256: plan.r2_sha256,
-            custom: BTreeMap::from([
-                ("bucket".to_string(), bucket.to_string()),
-                ("key".to_string(), key.to_string()),
-            ]),
+            custom,
         },
     )
     .await
@@ -101,43 +182,32 @@ pub async fn put_object<S: MetaStore + BlobStore>(
         .content_md5
         .is_none_or(|want| hex::encode(want) == written.md5_hex);
     if !md5_matches {
-        discard_blob(ctx, &blob).await;
+        discard_blob(ctx, blob).await;
         return Err(S3Error::new(ErrorCode::BadDigest));
     }
     let checksum = written
         .verified
         .as_ref()
         .and_then(|v| v.checksum.clone())
-        .or(plan.trusted_checksum.take())
-        .map(|(alg, value)| (alg.as_str().to_string(), value));
-
-    let record = ObjectRecord {
-        key: key.to_string(),
-        blob: blob.clone(),
+        .or(plan.trusted_checksum.take());
+    Ok(Received {
         size: written.size,
-        etag: written.md5_hex.clone(),
-        last_modified_millis: ctx.now_millis,
-        headers: content_headers(head),
-        user_metadata,
-        storage_class,
+        md5_hex: written.md5_hex,
         checksum,
-        owner: Some(bucket_record.owner),
-    };
-    commit(ctx, bucket, &record, previous.as_ref()).await?;
-    let mut response = Response::new(200).header("etag", record.quoted_etag());
-    if let Some((name, value)) = record.checksum_header() {
-        response = response.header(&name, value);
-    }
-    if let Some(sse) = head.header("x-amz-server-side-encryption") {
-        response = response.header("x-amz-server-side-encryption", sse);
-    }
-    Ok(response)
+    })
 }
 
-/// Makes a freshly written blob the object. The listing entry goes first, then the record
-/// (the commit point: readers switch to the new blob), then the previous blob is retired.
-/// A failure before the record leaves the old object whole: the entry is put back and the new
-/// blob removed, and whatever those best-effort steps miss, the cleanup pass repairs.
+/// The tags of `x-amz-tagging`, if given.
+pub fn object_tags(head: &RequestHead) -> Result<TagSet, S3Error> {
+    head.header("x-amz-tagging")
+        .map_or_else(|| Ok(TagSet::new()), tagging::parse_header)
+}
+
+/// Makes a new record the object. The listing entry goes first, then the record (the commit
+/// point: readers switch to the new bytes), then the previous object's blobs that the new record
+/// does not share are retired. A failure before the record leaves the old object whole: the
+/// entry is put back and the error returned (the caller removes what it wrote), and whatever
+/// those best-effort steps miss, the cleanup pass repairs.
 pub async fn commit<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
@@ -155,7 +225,7 @@ pub async fn commit<S: MetaStore + BlobStore>(
         // The write may have landed although it reported an error (a timeout): then the new
         // object is committed, and undoing the index or the blob would break it.
         if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
-            if stored.blob == record.blob {
+            if stored.blobs() == record.blobs() && stored.etag == record.etag {
                 return Ok(());
             }
         }
@@ -168,12 +238,16 @@ pub async fn commit<S: MetaStore + BlobStore>(
             .await
             .map_err(S3Error::from),
         };
-        discard_blob(ctx, &record.blob).await;
         return Err(err);
     }
-    if let Some(old) = previous.filter(|old| old.blob != record.blob) {
+    if let Some(old) = previous {
+        let retired: Vec<String> = old
+            .blobs()
+            .into_iter()
+            .filter(|b| !b.is_empty() && !record.holds(b))
+            .collect();
         // Leftovers are harmless: cleanup removes blobs no record points to.
-        let _ = BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&old.blob)).await;
+        let _ = BlobStore::delete_blobs(ctx.store, &retired).await;
     }
     Ok(())
 }
@@ -207,7 +281,7 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     Ok(())
 }
 
-async fn discard_blob<S: MetaStore + BlobStore>(ctx: &Ctx<'_, S>, blob: &str) {
+pub async fn discard_blob<S: MetaStore + BlobStore>(ctx: &Ctx<'_, S>, blob: &str) {
     let _ = BlobStore::delete_blobs(ctx.store, &[blob.to_string()]).await;
 }
 
@@ -242,7 +316,7 @@ fn check_server_side_encryption(head: &RequestHead) -> Result<(), S3Error> {
     }
 }
 
-fn user_metadata(head: &RequestHead) -> Result<Vec<(String, String)>, S3Error> {
+pub fn user_metadata(head: &RequestHead) -> Result<Vec<(String, String)>, S3Error> {
     let pairs: Vec<(String, String)> = head
         .headers
         .iter()
@@ -260,7 +334,7 @@ fn user_metadata(head: &RequestHead) -> Result<Vec<(String, String)>, S3Error> {
     Ok(pairs)
 }
 
-fn storage_class(head: &RequestHead) -> Result<Option<String>, S3Error> {
+pub fn storage_class(head: &RequestHead) -> Result<Option<String>, S3Error> {
     match head.header("x-amz-storage-class") {
         None | Some("STANDARD") => Ok(None),
         Some(class) if STORAGE_CLASSES.contains(&class) => Ok(Some(class.to_string())),

@@ -1,13 +1,27 @@
 //! The cleanup pass (run by the Worker's Cron Trigger): removes blobs that no record points to
-//! (left by a failed or interrupted write, or by an overwrite that could not retire the old blob)
-//! and listing-index entries whose record is gone or changed. Each run handles a bounded batch
-//! and keeps its place in KV, so a store of any size is covered over successive runs.
-//! Not an S3 operation.
+//! (left by a failed or interrupted write, by an overwrite that could not retire the old blob, or
+//! by a part uploaded again), listing-index entries whose record is gone or changed, and
+//! multipart uploads abandoned for longer than the configured age (as S3's lifecycle rule
+//! AbortIncompleteMultipartUpload would). Each run handles a bounded batch and keeps its place in
+//! KV, so a store of any size is covered over successive runs. Not an S3 operation.
 
 use super::load_record;
+use super::multipart::{discard_upload, initiated_millis, is_upload_id};
 use crate::listing::field;
+use crate::names;
 use crate::service::Ctx;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreError, StoreResult};
+
+/// How the pass behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepSettings {
+    /// Blobs and entries younger than this are left alone: their write may still be on its way.
+    pub grace_millis: i64,
+    /// Uploads initiated longer ago than this are aborted.
+    pub upload_expiry_millis: i64,
+    /// R2 entries looked at per run.
+    pub batch: usize,
+}
 
 /// KV name of the R2 cursor where the next run resumes.
 pub const CURSOR_NAME: &str = "sweep/cursor";
@@ -19,17 +33,21 @@ pub struct SweepReport {
     pub blobs_removed: usize,
     pub index_checked: usize,
     pub index_repaired: usize,
+    pub uploads_aborted: usize,
     /// True when this run reached the end of the store (the next one starts over).
     pub finished: bool,
 }
 
-/// Sweeps up to `batch` R2 entries from where the previous run stopped. Blobs and index entries
-/// younger than `grace_millis` are left alone: their write may still be on its way to the record.
+/// Sweeps up to `settings.batch` R2 entries from where the previous run stopped.
 pub async fn sweep<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
-    grace_millis: i64,
-    batch: usize,
+    settings: SweepSettings,
 ) -> StoreResult<SweepReport> {
+    let SweepSettings {
+        grace_millis,
+        upload_expiry_millis,
+        batch,
+    } = settings;
     let mut report = SweepReport::default();
     let mut cursor = ctx.store.get(CURSOR_NAME).await?.filter(|c| !c.is_empty());
     let mut seen = 0;
@@ -46,11 +64,20 @@ pub async fn sweep<S: MetaStore + BlobStore>(
         for entry in &page.entries {
             seen += 1;
             let settled = ctx.now_millis - entry.uploaded_millis >= grace_millis;
-            if entry.name.starts_with("blob/") {
+            let (kind, rest) = entry.name.split_once('/').unwrap_or_default();
+            if kind == "blob" || kind == "part" || kind == "partrec" {
                 report.blobs_checked += 1;
-                if settled && is_orphan(ctx, entry).await? {
+                if settled && is_orphan(ctx, kind, rest, entry).await? {
                     BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&entry.name)).await?;
                     report.blobs_removed += 1;
+                }
+            } else if kind == "upload" {
+                if let Some((bucket, upload_id)) = rest.split_once('/') {
+                    let age = ctx.now_millis - initiated_millis(upload_id);
+                    if is_upload_id(upload_id) && age >= upload_expiry_millis {
+                        abort_expired(ctx, bucket, upload_id, entry).await?;
+                        report.uploads_aborted += 1;
+                    }
                 }
             } else if let Some(rest) = entry.name.strip_prefix("index/") {
                 report.index_checked += 1;
@@ -71,16 +98,66 @@ pub async fn sweep<S: MetaStore + BlobStore>(
     Ok(report)
 }
 
+/// Aborts an upload past its age, keeping any blob an object completed from it still holds.
+async fn abort_expired<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    upload_id: &str,
+    entry: &BlobEntry,
+) -> StoreResult<()> {
+    let object = match entry.custom.get("key") {
+        Some(key) => load_record(ctx.store, bucket, key).await?,
+        None => None,
+    };
+    discard_upload(ctx, bucket, upload_id, object.as_ref()).await
+}
+
+/// Whether a stored blob (`kind` `blob` or `part`) or a part record (`partrec`) belongs to
+/// nothing: no object record holds it, and no in-progress upload names it.
 async fn is_orphan<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
-    blob: &BlobEntry,
+    kind: &str,
+    rest: &str,
+    entry: &BlobEntry,
 ) -> StoreResult<bool> {
-    let (Some(bucket), Some(key)) = (blob.custom.get("bucket"), blob.custom.get("key")) else {
+    let mut path = rest.split('/');
+    let (bucket, upload_id) = (path.next().unwrap_or_default(), path.next());
+    if kind == "partrec" {
+        let upload = names::upload_record(bucket, upload_id.unwrap_or_default());
+        return Ok(ctx.store.get_small(&upload).await?.is_none());
+    }
+    let (Some(bucket), Some(key)) = (entry.custom.get("bucket"), entry.custom.get("key")) else {
         return Ok(true);
     };
-    Ok(load_record(ctx.store, bucket, key)
+    let held = load_record(ctx.store, bucket, key)
         .await?
-        .is_none_or(|record| record.blob != blob.name))
+        .is_some_and(|record| record.holds(&entry.name));
+    if held || kind == "blob" {
+        return Ok(!held);
+    }
+    // A part blob no object holds: kept while its upload's record for that part names it.
+    let Some(upload_id) = upload_id else {
+        return Ok(true);
+    };
+    let Some(number) = names::part_number_of(&entry.name) else {
+        return Ok(true);
+    };
+    let record_name = names::part_record(bucket, upload_id, number);
+    let page = ctx
+        .store
+        .list_blobs(BlobListOptions {
+            prefix: &record_name,
+            limit: 1,
+            ..BlobListOptions::default()
+        })
+        .await?;
+    let named = page
+        .entries
+        .first()
+        .filter(|e| e.name == record_name)
+        .and_then(|e| e.custom.get("b"))
+        .is_some_and(|blob| *blob == entry.name);
+    Ok(!named)
 }
 
 /// Makes an index entry agree with its record: removed when the record is gone, rewritten when

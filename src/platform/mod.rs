@@ -143,7 +143,15 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
     let batch: usize = var(&env, "S3EDGE_CLEANUP_BATCH")
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    match crate::ops::sweep::sweep(&ctx, grace_seconds * 1000, batch).await {
+    let expiry_seconds: i64 = var(&env, "S3EDGE_UPLOAD_EXPIRY_SECONDS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7 * 24 * 3600);
+    let settings = crate::ops::sweep::SweepSettings {
+        grace_millis: grace_seconds * 1000,
+        upload_expiry_millis: expiry_seconds * 1000,
+        batch,
+    };
+    match crate::ops::sweep::sweep(&ctx, settings).await {
         Ok(report) => worker::console_log!("s3edge cleanup: {report:?}"),
         Err(err) => worker::console_error!("s3edge cleanup failed: {}", err.0),
     }

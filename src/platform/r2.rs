@@ -7,7 +7,7 @@ use crate::body::BodyFilter;
 use crate::checksum::VerifiedBody;
 use crate::error::{ErrorCode, S3Error};
 use crate::store::{
-    BlobEntry, BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, StoreError,
+    BlobEntry, BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, Piece, StoreError,
     StoreResult,
 };
 use futures_util::StreamExt;
@@ -127,6 +127,59 @@ fn fixed_length(length: u64) -> Result<web_sys::TransformStream, S3Error> {
     Ok(fixed.unchecked_into())
 }
 
+/// Opens a piece's R2 stream (the bytes stay in the runtime).
+async fn open_piece(r2: &worker::Bucket, piece: &Piece) -> Result<web_sys::ReadableStream, String> {
+    let mut builder = r2.get(piece.blob.as_str());
+    if let Some((start, end)) = piece.range {
+        builder = builder.range(Range::OffsetWithLength {
+            offset: start,
+            length: end - start + 1,
+        });
+    }
+    let object = builder
+        .execute()
+        .await
+        .map_err(|e| format!("R2: {e}"))?
+        .ok_or_else(|| format!("{} is gone", piece.blob))?;
+    match object.body().map(|b| b.response_body()) {
+        Some(Ok(ResponseBody::Stream(stream))) => Ok(stream),
+        _ => Err(format!("{} has no body", piece.blob)),
+    }
+}
+
+/// Pipes every piece into `writable` in order, opening the next piece while the current one
+/// streams, then closes it.
+async fn pipe_pieces(
+    r2: &worker::Bucket,
+    pieces: Vec<Piece>,
+    writable: &web_sys::WritableStream,
+) -> Result<(), String> {
+    let options = web_sys::StreamPipeOptions::new();
+    options.set_prevent_close(true);
+    let mut pieces = pieces.iter();
+    let mut next = match pieces.next() {
+        Some(piece) => Some(open_piece(r2, piece).await?),
+        None => None,
+    };
+    while let Some(stream) = next.take() {
+        let piping = JsFuture::from(stream.pipe_to_with_options(writable, &options));
+        let following = async {
+            match pieces.next() {
+                Some(piece) => open_piece(r2, piece).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (piped, opened) = futures_util::future::join(piping, following).await;
+        piped.map_err(|_| "the reader went away".to_string())?;
+        next = opened?;
+    }
+    let writer = writable.get_writer().map_err(|_| "writer".to_string())?;
+    JsFuture::from(writer.close())
+        .await
+        .map(|_| ())
+        .map_err(|_| "close".to_string())
+}
+
 /// Maps a refused R2 write to the S3 answer: R2 checks the SHA-256 we hand it.
 fn refused_write(err: worker::Error, sha256_given: bool) -> S3Error {
     let text = err.to_string();
@@ -228,6 +281,32 @@ impl BlobStore for Platform {
         match body.response_body().map_err(r2_error)? {
             ResponseBody::Stream(stream) => Ok(Some(Some(stream))),
             _ => Ok(Some(None)),
+        }
+    }
+
+    async fn open_pieces(&self, pieces: Vec<Piece>, total: u64) -> StoreResult<JsBody> {
+        let fixed = fixed_length(total).map_err(|e| StoreError(e.message))?;
+        let writable = fixed.writable();
+        let readable = fixed.readable();
+        let r2 = self.r2.clone();
+        // The response carries the readable side; this task fills the writable side piece by
+        // piece with `pipeTo`, which the runtime performs without calling back into wasm.
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(reason) = pipe_pieces(&r2, pieces, &writable).await {
+                let _ =
+                    JsFuture::from(writable.abort_with_reason(&JsValue::from_str(&reason))).await;
+            }
+        });
+        Ok(Some(readable))
+    }
+
+    async fn get_small(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        let Some(object) = self.r2.get(name).execute().await.map_err(r2_error)? else {
+            return Ok(None);
+        };
+        match object.body() {
+            Some(body) => body.bytes().await.map(Some).map_err(r2_error),
+            None => Ok(Some(Vec::new())),
         }
     }
 

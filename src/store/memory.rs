@@ -199,6 +199,26 @@ impl BlobStore for MemoryStore {
         }))
     }
 
+    async fn open_pieces(&self, pieces: Vec<Piece>, total: u64) -> StoreResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(total as usize);
+        for piece in pieces {
+            match self.get_blob(&piece.blob, piece.range).await? {
+                Some(bytes) => out.extend(bytes),
+                None => return Err(StoreError(format!("missing piece {}", piece.blob))),
+            }
+        }
+        assert_eq!(
+            out.len() as u64,
+            total,
+            "pieces add up to the announced length"
+        );
+        Ok(out)
+    }
+
+    async fn get_small(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.get_blob(name, None).await
+    }
+
     async fn delete_blobs(&self, names: &[String]) -> StoreResult<()> {
         self.tick()?;
         let mut blobs = self.blobs.borrow_mut();

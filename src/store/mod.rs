@@ -89,6 +89,14 @@ pub struct BlobListOptions<'a> {
     pub limit: u32,
 }
 
+/// A byte range of one blob, to be read in sequence with others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub blob: String,
+    /// Inclusive byte range; `None` for the whole blob.
+    pub range: Option<(u64, u64)>,
+}
+
 /// R2 as the S3 logic sees it. `Body` is the runtime's opaque byte stream.
 #[allow(async_fn_in_trait)]
 pub trait BlobStore {
@@ -112,6 +120,12 @@ pub trait BlobStore {
         name: &str,
         range: Option<(u64, u64)>,
     ) -> StoreResult<Option<Self::Body>>;
+    /// One stream of several pieces in order, `total` bytes long, read lazily one piece after
+    /// another (the runtime moves the bytes; they never enter wasm). A piece found missing
+    /// part-way errors the stream.
+    async fn open_pieces(&self, pieces: Vec<Piece>, total: u64) -> StoreResult<Self::Body>;
+    /// Reads a small blob (a record kept in R2) into memory with its custom metadata.
+    async fn get_small(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn delete_blobs(&self, names: &[String]) -> StoreResult<()>;
     async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage>;
     /// Reads a small request body (an XML document) into memory, refusing more than `limit` bytes.

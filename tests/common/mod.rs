@@ -158,7 +158,15 @@ impl Env {
     /// The cleanup pass with no grace period.
     pub fn sweep(&self) -> SweepReport {
         let ctx = self.ctx();
-        futures_executor::block_on(sweep::sweep(&ctx, 0, usize::MAX)).expect("sweep succeeds")
+        futures_executor::block_on(sweep::sweep(
+            &ctx,
+            sweep::SweepSettings {
+                grace_millis: 0,
+                upload_expiry_millis: i64::MAX,
+                batch: usize::MAX,
+            },
+        ))
+        .expect("sweep succeeds")
     }
 
     /// R2 names of object bytes (listing-index entries left out).

@@ -1,0 +1,573 @@
+//! Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload and
+//! AbortMultipartUpload (ListParts and ListMultipartUploads are in `multipart_list`). Follows the
+//! S3 API Reference pages of those names and "Checking object integrity" for composite checksums.
+//!
+//! Every part is its own R2 blob (`part/<bucket>/<upload>/<NNNNN>/<random>`), described by a part
+//! record (`partrec/<bucket>/<upload>/<NNNNN>`, an empty R2 object with metadata). Completing ties
+//! the listed parts together by writing the object's record: no byte is copied. The upload's own
+//! record lives in R2 as well (`upload/<bucket>/<upload>`), so that it is visible at once wherever
+//! the next request runs.
+
+use std::collections::BTreeMap;
+
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+
+use super::put::{commit, discard_blob, receive_blob, validate_key, NewAttributes};
+use super::{load_record, owned_bucket, random_bytes, read_small_body, UploadPlan};
+use crate::checksum::{self, ChecksumAlgorithm};
+use crate::conditional;
+use crate::error::{ErrorCode, S3Error};
+use crate::multipart_xml::{self, CompleteResult};
+use crate::names;
+use crate::record::{ContentHeaders, Layout, ObjectRecord, Segment};
+use crate::service::{Call, Ctx, OpResult, Response};
+use crate::store::{BlobListOptions, BlobStore, MetaStore, StoreResult};
+use crate::tagging::TagSet;
+
+/// S3's smallest part, except the last.
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+/// S3's largest part.
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+pub const MAX_PART_NUMBER: u16 = 10_000;
+/// A CompleteMultipartUpload body naming 10,000 parts with checksums.
+const COMPLETE_BODY_MAX: usize = 4 * 1024 * 1024;
+
+/// Metadata fields of a part record.
+mod field {
+    pub const BLOB: &str = "b";
+    pub const ETAG: &str = "e";
+    pub const SIZE: &str = "s";
+    pub const CHECKSUM: &str = "c";
+    pub const MODIFIED: &str = "m";
+}
+
+/// An in-progress upload, as CreateMultipartUpload described the object to be.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub key: String,
+    pub initiated_millis: i64,
+    #[serde(default)]
+    pub headers: ContentHeaders,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_metadata: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: TagSet,
+    /// `x-amz-checksum-algorithm` as S3 names it (CRC32, ...): every part carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
+    /// Canonical id of the bucket's owner.
+    pub owner: String,
+}
+
+/// Metadata fields of an upload record's R2 object, read by ListMultipartUploads.
+pub mod upload_field {
+    pub const KEY: &str = "key";
+    pub const STORAGE_CLASS: &str = "c";
+    pub const CHECKSUM_ALGORITHM: &str = "a";
+}
+
+impl UploadRecord {
+    /// What ListMultipartUploads shows of the upload, kept beside the record.
+    pub fn listing_metadata(&self) -> BTreeMap<String, String> {
+        let mut custom = BTreeMap::from([(upload_field::KEY.to_string(), self.key.clone())]);
+        if let Some(class) = &self.storage_class {
+            custom.insert(upload_field::STORAGE_CLASS.to_string(), class.clone());
+        }
+        if let Some(alg) = &self.checksum_algorithm {
+            custom.insert(upload_field::CHECKSUM_ALGORITHM.to_string(), alg.clone());
+        }
+        custom
+    }
+
+    pub fn algorithm(&self) -> Option<ChecksumAlgorithm> {
+        self.checksum_algorithm
+            .as_deref()
+            .and_then(ChecksumAlgorithm::from_name)
+    }
+}
+
+/// A stored part, read from its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPart {
+    pub number: u16,
+    pub blob: String,
+    pub etag: String,
+    pub size: u64,
+    pub checksum: Option<String>,
+    pub modified_millis: i64,
+}
+
+fn no_such_upload(upload_id: &str) -> S3Error {
+    S3Error::new(ErrorCode::NoSuchUpload).detail("UploadId", upload_id)
+}
+
+/// A fresh upload id: the initiation time first, so that ids of one key sort in initiation
+/// order, as ListMultipartUploads lists them.
+fn new_upload_id(now_millis: i64) -> String {
+    // Twelve hex digits of milliseconds last until the year 10889.
+    format!(
+        "{:012x}{}",
+        now_millis.max(0),
+        hex::encode(&random_bytes()[..10])
+    )
+}
+
+pub fn is_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// When an upload was initiated, from its id.
+pub fn initiated_millis(upload_id: &str) -> i64 {
+    i64::from_str_radix(upload_id.get(..12).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+/// The `uploadId` of the request.
+pub fn upload_id_param(call: &Call<'_>) -> String {
+    call.head.query_param("uploadId").unwrap_or_default()
+}
+
+/// The upload `upload_id` of `key`, or NoSuchUpload.
+pub async fn load_upload<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> Result<UploadRecord, S3Error> {
+    if !is_upload_id(upload_id) {
+        return Err(no_such_upload(upload_id));
+    }
+    let bytes = ctx
+        .store
+        .get_small(&names::upload_record(bucket, upload_id))
+        .await?
+        .ok_or_else(|| no_such_upload(upload_id))?;
+    serde_json::from_slice::<UploadRecord>(&bytes)
+        .ok()
+        .filter(|u| u.key == key)
+        .ok_or_else(|| no_such_upload(upload_id))
+}
+
+/// `partNumber` as S3 accepts it: 1 to 10,000.
+pub fn part_number_param(call: &Call<'_>) -> Result<u16, S3Error> {
+    call.head
+        .query_param("partNumber")
+        .and_then(|v| v.parse::<u16>().ok())
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| {
+            S3Error::with_message(
+                ErrorCode::InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+            .detail("ArgumentName", "partNumber")
+        })
+}
+
+pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let head = call.head;
+    let (bucket, key) = (call.bucket(), call.key());
+    validate_key(key)?;
+    let attributes = NewAttributes::from_request(head)?;
+    let algorithm = match head.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
+            S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+            )
+        })?),
+    };
+    let full_object = match head.header("x-amz-checksum-type") {
+        None => algorithm == Some(ChecksumAlgorithm::Crc64Nvme),
+        Some(t) if t.eq_ignore_ascii_case("FULL_OBJECT") => true,
+        Some(t) if t.eq_ignore_ascii_case("COMPOSITE") => false,
+        Some(_) => {
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "Value for x-amz-checksum-type header is invalid.",
+            ))
+        }
+    };
+    if full_object {
+        return Err(S3Error::with_message(
+            ErrorCode::NotImplemented,
+            "Full-object checksums of multipart uploads are not implemented yet by s3edge; use the COMPOSITE type.",
+        ));
+    }
+    let bucket_record = owned_bucket(ctx, call).await?;
+    let upload_id = new_upload_id(ctx.now_millis);
+    let record = UploadRecord {
+        key: key.to_string(),
+        initiated_millis: ctx.now_millis,
+        headers: attributes.headers,
+        user_metadata: attributes.user_metadata,
+        storage_class: attributes.storage_class,
+        tags: attributes.tags,
+        checksum_algorithm: algorithm.map(|a| a.as_str().to_string()),
+        owner: bucket_record.owner,
+    };
+    ctx.store
+        .put_small(
+            &names::upload_record(bucket, &upload_id),
+            serde_json::to_vec(&record).expect("records serialise"),
+            record.listing_metadata(),
+        )
+        .await?;
+    let mut response = Response::xml(200, multipart_xml::initiate_result(bucket, key, &upload_id));
+    if let Some(alg) = algorithm {
+        response = response
+            .header("x-amz-checksum-algorithm", alg.as_str())
+            .header("x-amz-checksum-type", "COMPOSITE");
+    }
+    Ok(response)
+}
+
+/// R2 custom metadata of a part blob: which upload (and, once completed, which object) owns it.
+pub fn part_blob_metadata(bucket: &str, key: &str, upload_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("bucket".to_string(), bucket.to_string()),
+        ("key".to_string(), key.to_string()),
+        ("upload".to_string(), upload_id.to_string()),
+    ])
+}
+
+/// Writes the record that makes a stored blob part `part.number` of the upload. A part
+/// uploaded again under the same number replaces the record; the blob it named is left to the
+/// cleanup pass, because a CompleteMultipartUpload running at the same time may have tied it in.
+pub async fn write_part_record<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    upload_id: &str,
+    part: &StoredPart,
+) -> Result<(), S3Error> {
+    let mut custom = BTreeMap::from([
+        (field::BLOB.to_string(), part.blob.clone()),
+        (field::ETAG.to_string(), part.etag.clone()),
+        (field::SIZE.to_string(), part.size.to_string()),
+        (
+            field::MODIFIED.to_string(),
+            part.modified_millis.to_string(),
+        ),
+    ]);
+    if let Some(value) = &part.checksum {
+        custom.insert(field::CHECKSUM.to_string(), value.clone());
+    }
+    ctx.store
+        .put_small(
+            &names::part_record(bucket, upload_id, part.number),
+            Vec::new(),
+            custom,
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn upload_part<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let (bucket, key) = (call.bucket(), call.key());
+    let number = part_number_param(call)?;
+    let upload_id = upload_id_param(call);
+    let upload_alg = {
+        owned_bucket(ctx, call).await?;
+        load_upload(ctx, bucket, key, &upload_id).await?.algorithm()
+    };
+    let plan = UploadPlan::for_request_computing(call, upload_alg)?;
+    if plan.length > MAX_PART_SIZE {
+        return Err(S3Error::new(ErrorCode::EntityTooLarge));
+    }
+    let blob = names::part_blob(bucket, &upload_id, number, &random_bytes());
+    let received = receive_blob(
+        ctx,
+        body,
+        plan,
+        &blob,
+        part_blob_metadata(bucket, key, &upload_id),
+    )
+    .await?;
+    if let (Some(want), Some((got, _))) = (upload_alg, &received.checksum) {
+        if want != *got {
+            discard_blob(ctx, &blob).await;
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                    want.as_str().to_ascii_lowercase(),
+                    got.as_str().to_ascii_lowercase()
+                ),
+            ));
+        }
+    }
+    let part = StoredPart {
+        number,
+        blob: blob.clone(),
+        etag: received.md5_hex,
+        size: received.size,
+        checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
+        modified_millis: ctx.now_millis,
+    };
+    if let Err(err) = write_part_record(ctx, bucket, &upload_id, &part).await {
+        discard_blob(ctx, &blob).await;
+        return Err(err);
+    }
+    let mut response = Response::new(200).header("etag", format!("\"{}\"", part.etag));
+    if let Some((alg, value)) = received.checksum {
+        response = response.header(alg.header_name(), value);
+    }
+    Ok(response)
+}
+
+/// Reads part records in part-number order: those after `after`, at most `max` of them.
+/// Returns them and whether more follow.
+pub async fn list_stored_parts<B: BlobStore>(
+    blobs: &B,
+    bucket: &str,
+    upload_id: &str,
+    after: u16,
+    max: usize,
+) -> StoreResult<(Vec<StoredPart>, bool)> {
+    let prefix = names::part_record_prefix(bucket, upload_id);
+    let start_after = (after > 0).then(|| names::part_record(bucket, upload_id, after));
+    let mut cursor: Option<String> = None;
+    let mut parts = Vec::new();
+    loop {
+        let page = blobs
+            .list_blobs(BlobListOptions {
+                prefix: &prefix,
+                start_after: start_after.as_deref(),
+                cursor: cursor.as_deref(),
+                limit: 1000,
+                ..BlobListOptions::default()
+            })
+            .await?;
+        for entry in page.entries {
+            let Some(number) = entry.name[prefix.len()..].parse::<u16>().ok() else {
+                continue;
+            };
+            if parts.len() == max {
+                return Ok((parts, true));
+            }
+            let get = |name: &str| entry.custom.get(name).cloned();
+            parts.push(StoredPart {
+                number,
+                blob: get(field::BLOB).unwrap_or_default(),
+                etag: get(field::ETAG).unwrap_or_default(),
+                size: get(field::SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                checksum: get(field::CHECKSUM),
+                modified_millis: get(field::MODIFIED)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(entry.uploaded_millis),
+            });
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok((parts, false)),
+        }
+    }
+}
+
+fn invalid_part(number: u16, etag: &str) -> S3Error {
+    S3Error::new(ErrorCode::InvalidPart)
+        .detail("PartNumber", number.to_string())
+        .detail("ETag", etag)
+}
+
+/// The ETag S3 gives an object made of parts: the MD5 of the parts' binary MD5s, then `-N`.
+pub fn multipart_etag<'a>(part_etags: impl Iterator<Item = &'a str>) -> String {
+    let mut md5 = Md5::new();
+    let mut count = 0;
+    for etag in part_etags {
+        md5.update(hex::decode(etag).unwrap_or_default());
+        count += 1;
+    }
+    format!("{}-{count}", hex::encode(md5.finalize()))
+}
+
+/// The composite checksum: the checksum of the parts' binary checksums, then `-N`.
+fn composite_checksum(alg: ChecksumAlgorithm, parts: &[&StoredPart]) -> Option<String> {
+    let mut raw = Vec::new();
+    for part in parts {
+        raw.extend(alg.decode_value(part.checksum.as_deref()?)?);
+    }
+    Some(format!("{}-{}", checksum::checksum(alg, &raw), parts.len()))
+}
+
+pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let head = call.head;
+    let (bucket, key) = (call.bucket(), call.key());
+    let upload_id = upload_id_param(call);
+    let bucket_record = owned_bucket(ctx, call).await?;
+    let upload = load_upload(ctx, bucket, key, &upload_id).await?;
+    let body = read_small_body(ctx, call, body, COMPLETE_BODY_MAX).await?;
+    let requested = multipart_xml::parse_complete(&body)?;
+    if requested.windows(2).any(|w| w[0].number >= w[1].number) {
+        return Err(S3Error::new(ErrorCode::InvalidPartOrder));
+    }
+    let (stored, _) = list_stored_parts(ctx.store, bucket, &upload_id, 0, usize::MAX).await?;
+    let by_number: BTreeMap<u16, &StoredPart> = stored.iter().map(|p| (p.number, p)).collect();
+    let mut chosen: Vec<&StoredPart> = Vec::with_capacity(requested.len());
+    for want in &requested {
+        let part = by_number
+            .get(&want.number)
+            .filter(|p| p.etag == want.etag)
+            .ok_or_else(|| invalid_part(want.number, &want.etag))?;
+        if let Some((_, value)) = &want.checksum {
+            if part.checksum.as_deref() != Some(value.as_str()) {
+                return Err(invalid_part(want.number, &want.etag));
+            }
+        }
+        chosen.push(part);
+    }
+    if let Some(small) = chosen[..chosen.len() - 1]
+        .iter()
+        .find(|p| p.size < MIN_PART_SIZE)
+    {
+        return Err(S3Error::new(ErrorCode::EntityTooSmall)
+            .detail("ProposedSize", small.size.to_string())
+            .detail("MinSizeAllowed", MIN_PART_SIZE.to_string())
+            .detail("PartNumber", small.number.to_string())
+            .detail("ETag", small.etag.clone()));
+    }
+    let previous = load_record(ctx.store, bucket, key).await?;
+    conditional::evaluate_write(
+        head.header("if-match"),
+        head.header("if-none-match"),
+        previous.as_ref().map(|p| p.etag.as_str()),
+    )?;
+
+    let algorithm = upload.algorithm();
+    let composite = algorithm.and_then(|alg| composite_checksum(alg, &chosen));
+    let record = ObjectRecord {
+        key: key.to_string(),
+        blob: String::new(),
+        size: chosen.iter().map(|p| p.size).sum(),
+        etag: multipart_etag(chosen.iter().map(|p| p.etag.as_str())),
+        last_modified_millis: ctx.now_millis,
+        headers: upload.headers.clone(),
+        user_metadata: upload.user_metadata.clone(),
+        storage_class: upload.storage_class.clone(),
+        checksum: algorithm
+            .zip(composite.clone())
+            .map(|(alg, value)| (alg.as_str().to_string(), value)),
+        owner: Some(bucket_record.owner),
+        layout: Layout::Multipart,
+        segments: chosen
+            .iter()
+            .map(|p| Segment {
+                blob: p.blob.clone(),
+                size: p.size,
+                etag: p.etag.clone(),
+                checksum: p.checksum.clone(),
+            })
+            .collect(),
+        checksum_type: composite.as_ref().map(|_| "COMPOSITE".to_string()),
+        tags: upload.tags.clone(),
+    };
+    commit(ctx, bucket, &record, previous.as_ref()).await?;
+    // The object is committed; what follows only tidies up (the cleanup pass finishes it if
+    // this stops half-way: it keeps every blob a record holds).
+    let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;
+
+    let location = format!("/{bucket}/{key}");
+    let result = CompleteResult {
+        location: &location,
+        bucket,
+        key,
+        etag: &record.etag,
+        checksum: algorithm.zip(composite),
+        checksum_type: record.checksum_type.as_deref(),
+    };
+    Ok(Response::xml(200, result.to_xml()))
+}
+
+pub async fn abort_multipart_upload<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let (bucket, key) = (call.bucket(), call.key());
+    let upload_id = upload_id_param(call);
+    owned_bucket(ctx, call).await?;
+    load_upload(ctx, bucket, key, &upload_id).await?;
+    let object = load_record(ctx.store, bucket, key).await?;
+    discard_upload(ctx, bucket, &upload_id, object.as_ref()).await?;
+    Ok(Response::new(204))
+}
+
+/// Removes an upload: its record first (no part can be added after), then every part record
+/// and part blob, except blobs `keep` holds (an object completed from this upload, when a
+/// previous Complete stopped before removing the upload).
+pub async fn discard_upload<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    upload_id: &str,
+    keep: Option<&ObjectRecord>,
+) -> StoreResult<()> {
+    BlobStore::delete_blobs(ctx.store, &[names::upload_record(bucket, upload_id)]).await?;
+    for prefix in [
+        names::part_record_prefix(bucket, upload_id),
+        names::part_prefix(bucket, upload_id),
+    ] {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = ctx
+                .store
+                .list_blobs(BlobListOptions {
+                    prefix: &prefix,
+                    cursor: cursor.as_deref(),
+                    limit: 1000,
+                    ..BlobListOptions::default()
+                })
+                .await?;
+            let doomed: Vec<String> = page
+                .entries
+                .into_iter()
+                .map(|e| e.name)
+                .filter(|name| keep.is_none_or(|record| !record.holds(name)))
+                .collect();
+            BlobStore::delete_blobs(ctx.store, &doomed).await?;
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_of_parts() {
+        // md5("a") and md5("b"); the ETag is md5 of their 32 binary bytes, then the count.
+        let a = hex::encode(Md5::digest(b"a"));
+        let b = hex::encode(Md5::digest(b"b"));
+        let mut joined = hex::decode(&a).unwrap();
+        joined.extend(hex::decode(&b).unwrap());
+        assert_eq!(
+            multipart_etag([a.as_str(), b.as_str()].into_iter()),
+            format!("{}-2", hex::encode(Md5::digest(&joined)))
+        );
+    }
+
+    #[test]
+    fn upload_ids_sort_by_initiation() {
+        let early = new_upload_id(1_000);
+        let late = new_upload_id(2_000);
+        assert!(is_upload_id(&early) && is_upload_id(&late));
+        assert!(early < late);
+        assert!(!is_upload_id("../x"));
+    }
+}

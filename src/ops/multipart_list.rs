@@ -1,0 +1,230 @@
+//! ListParts and ListMultipartUploads. Follows the S3 API Reference pages of those names.
+//! Parts are listed from their R2 records in part-number order, a page costing a bounded number
+//! of R2 calls. Uploads are listed from the bucket's upload records, sorted by key and then by
+//! upload id (which begins with the initiation time); a page reads every in-progress upload of
+//! the bucket, so its cost grows with their number (see README, limitations).
+
+use super::multipart::{
+    initiated_millis, list_stored_parts, load_upload, upload_field, upload_id_param,
+};
+use super::owned_bucket;
+use crate::checksum::ChecksumAlgorithm;
+use crate::error::{ErrorCode, S3Error};
+use crate::multipart_xml::{ListPartsResult, ListUploadsResult, ListedPart, ListedUpload};
+use crate::names;
+use crate::service::{Call, Ctx, OpResult, Response};
+use crate::store::{BlobListOptions, BlobStore, MetaStore};
+use crate::xml::Owner;
+
+const PAGE_MAX: usize = 1000;
+
+fn invalid_argument(name: &str, value: &str, message: &str) -> S3Error {
+    S3Error::with_message(ErrorCode::InvalidArgument, message)
+        .detail("ArgumentName", name)
+        .detail("ArgumentValue", value)
+}
+
+/// A non-negative integer parameter, `default` when absent.
+fn count_param(call: &Call<'_>, name: &str, default: usize) -> Result<usize, S3Error> {
+    match call.head.query_param(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(|n| n as usize)
+            .ok_or_else(|| {
+                invalid_argument(
+                    name,
+                    &v,
+                    &format!("Provided {name} not an integer or within integer range"),
+                )
+            }),
+    }
+}
+
+fn owner_of(call: &Call<'_>, id: &str) -> Owner {
+    let user = &call.auth.user;
+    Owner {
+        id: id.to_string(),
+        display_name: if user.canonical_id == id {
+            user.display_name.clone()
+        } else {
+            String::new()
+        },
+    }
+}
+
+pub async fn list_parts<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let (bucket, key) = (call.bucket(), call.key());
+    let upload_id = upload_id_param(call);
+    let max_parts = count_param(call, "max-parts", PAGE_MAX)?.min(PAGE_MAX);
+    let marker = count_param(call, "part-number-marker", 0)?.min(u16::MAX as usize) as u16;
+    owned_bucket(ctx, call).await?;
+    let upload = load_upload(ctx, bucket, key, &upload_id).await?;
+    let (parts, is_truncated) =
+        list_stored_parts(ctx.store, bucket, &upload_id, marker, max_parts).await?;
+    let algorithm = upload.algorithm();
+    let result = ListPartsResult {
+        bucket,
+        key,
+        upload_id: &upload_id,
+        owner: owner_of(call, &upload.owner),
+        storage_class: upload.storage_class.as_deref().unwrap_or("STANDARD"),
+        part_number_marker: marker,
+        next_part_number_marker: parts.last().map(|p| p.number),
+        max_parts,
+        is_truncated,
+        parts: parts
+            .into_iter()
+            .map(|p| ListedPart {
+                number: p.number,
+                last_modified_millis: p.modified_millis,
+                etag: p.etag,
+                size: p.size,
+                checksum: algorithm.zip(p.checksum),
+            })
+            .collect(),
+        checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
+        checksum_type: algorithm.map(|_| "COMPOSITE"),
+    };
+    Ok(Response::xml(200, result.to_xml()))
+}
+
+/// One line of the uploads listing before paging: an upload or a common prefix.
+enum Item {
+    Upload(ListedUpload),
+    Prefix(String),
+}
+
+pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let head = call.head;
+    let bucket = call.bucket();
+    let prefix = head.query_param("prefix").unwrap_or_default();
+    let delimiter = head.query_param("delimiter").filter(|d| !d.is_empty());
+    let key_marker = head.query_param("key-marker").unwrap_or_default();
+    let upload_id_marker = head
+        .query_param("upload-id-marker")
+        .filter(|_| !key_marker.is_empty())
+        .unwrap_or_default();
+    let max_uploads = count_param(call, "max-uploads", PAGE_MAX)?.min(PAGE_MAX);
+    let url_encoded = match head.query_param("encoding-type") {
+        None => false,
+        Some(t) if t == "url" => true,
+        Some(t) => {
+            return Err(invalid_argument(
+                "encoding-type",
+                &t,
+                "Invalid Encoding Method specified in Request",
+            ))
+        }
+    };
+    let bucket_record = owned_bucket(ctx, call).await?;
+
+    let mut uploads = Vec::new();
+    let records = names::upload_prefix(bucket);
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = ctx
+            .store
+            .list_blobs(BlobListOptions {
+                prefix: &records,
+                cursor: cursor.as_deref(),
+                limit: 1000,
+                ..BlobListOptions::default()
+            })
+            .await?;
+        for entry in page.entries {
+            let Some(key) = entry.custom.get(upload_field::KEY) else {
+                continue;
+            };
+            if !key.starts_with(&prefix) {
+                continue;
+            }
+            let upload_id = entry.name[records.len()..].to_string();
+            uploads.push(ListedUpload {
+                key: key.clone(),
+                initiated_millis: initiated_millis(&upload_id),
+                upload_id,
+                storage_class: entry
+                    .custom
+                    .get(upload_field::STORAGE_CLASS)
+                    .cloned()
+                    .unwrap_or_else(|| "STANDARD".to_string()),
+                checksum_algorithm: entry.custom.get(upload_field::CHECKSUM_ALGORITHM).cloned(),
+                checksum_type: entry
+                    .custom
+                    .get(upload_field::CHECKSUM_ALGORITHM)
+                    .map(|_| "COMPOSITE".to_string()),
+            });
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    uploads.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
+
+    let mut items: Vec<Item> = Vec::new();
+    for upload in uploads {
+        let after_marker = key_marker.is_empty()
+            || upload.key > key_marker
+            || (upload.key == key_marker
+                && !upload_id_marker.is_empty()
+                && upload.upload_id > upload_id_marker);
+        if !after_marker {
+            continue;
+        }
+        let group = delimiter.as_deref().and_then(|d| {
+            upload.key[prefix.len()..]
+                .find(d)
+                .map(|at| upload.key[..prefix.len() + at + d.len()].to_string())
+        });
+        match group {
+            Some(common) => {
+                let seen = matches!(items.last(), Some(Item::Prefix(p)) if *p == common);
+                if !seen && (key_marker.is_empty() || common.as_str() > key_marker.as_str()) {
+                    items.push(Item::Prefix(common));
+                }
+            }
+            None => items.push(Item::Upload(upload)),
+        }
+    }
+    let is_truncated = items.len() > max_uploads;
+    items.truncate(max_uploads);
+    let (next_key_marker, next_upload_id_marker) = match items.last() {
+        Some(Item::Upload(u)) => (Some(u.key.clone()), Some(u.upload_id.clone())),
+        Some(Item::Prefix(p)) => (Some(p.clone()), None),
+        None => (None, None),
+    };
+    let mut listed = Vec::new();
+    let mut common_prefixes = Vec::new();
+    for item in items {
+        match item {
+            Item::Upload(u) => listed.push(u),
+            Item::Prefix(p) => common_prefixes.push(p),
+        }
+    }
+    let result = ListUploadsResult {
+        bucket,
+        key_marker: &key_marker,
+        upload_id_marker: &upload_id_marker,
+        next_key_marker,
+        next_upload_id_marker,
+        delimiter: delimiter.as_deref(),
+        prefix: &prefix,
+        max_uploads,
+        is_truncated,
+        uploads: listed,
+        common_prefixes,
+        owner: owner_of(call, &bucket_record.owner),
+        url_encoded,
+    };
+    Ok(Response::xml(200, result.to_xml()))
+}

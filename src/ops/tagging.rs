@@ -1,0 +1,116 @@
+//! Object and bucket tag sets: Put/Get/DeleteObjectTagging and Put/Get/DeleteBucketTagging.
+//! Follows the S3 API Reference pages of those names. Object tags live in the object's record
+//! (so GET and HEAD answer `x-amz-tagging-count` without another read), bucket tags in the
+//! bucket's record.
+
+use super::{load_record, owned_bucket, read_small_body, readable_record};
+use crate::error::{ErrorCode, S3Error};
+use crate::names;
+use crate::service::{Call, Ctx, OpResult, Response};
+use crate::store::{BlobStore, MetaStore};
+use crate::tagging::{self, Owner, TagSet};
+
+/// A Tagging document of 50 tags of the longest keys and values, escaped, fits easily.
+const TAGGING_BODY_MAX: usize = 256 * 1024;
+
+fn no_such_key(key: &str) -> S3Error {
+    S3Error::new(ErrorCode::NoSuchKey).detail("Key", key)
+}
+
+pub async fn get_object_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let record = readable_record(ctx, call)
+        .await?
+        .ok_or_else(|| no_such_key(call.key()))?;
+    Ok(Response::xml(200, tagging::to_xml(&record.tags)))
+}
+
+pub async fn put_object_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    owned_bucket(ctx, call).await?;
+    let body = read_small_body(ctx, call, body, TAGGING_BODY_MAX).await?;
+    let tags = tagging::parse_xml(&body, Owner::Object)?;
+    replace_object_tags(ctx, call, tags).await?;
+    Ok(Response::new(200))
+}
+
+pub async fn delete_object_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    owned_bucket(ctx, call).await?;
+    replace_object_tags(ctx, call, TagSet::new()).await?;
+    Ok(Response::new(204))
+}
+
+/// Rewrites the record with new tags; the bytes and everything else stay as they are.
+async fn replace_object_tags<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    tags: TagSet,
+) -> Result<(), S3Error> {
+    let (bucket, key) = (call.bucket(), call.key());
+    let mut record = load_record(ctx.store, bucket, key)
+        .await?
+        .ok_or_else(|| no_such_key(key))?;
+    record.tags = tags;
+    MetaStore::put(
+        ctx.store,
+        &names::object_record(bucket, key),
+        &record.to_json(),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn get_bucket_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let record = owned_bucket(ctx, call).await?;
+    match record.tags {
+        Some(tags) if !tags.is_empty() => Ok(Response::xml(200, tagging::to_xml(&tags))),
+        _ => Err(S3Error::new(ErrorCode::NoSuchTagSet).detail("BucketName", call.bucket())),
+    }
+}
+
+pub async fn put_bucket_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    let body = read_small_body(ctx, call, body, TAGGING_BODY_MAX).await?;
+    record.tags = Some(tagging::parse_xml(&body, Owner::Bucket)?);
+    MetaStore::put(
+        ctx.store,
+        &names::bucket_record(call.bucket()),
+        &record.to_json(),
+        None,
+    )
+    .await?;
+    Ok(Response::new(204))
+}
+
+pub async fn delete_bucket_tagging<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    if record.tags.take().is_some() {
+        MetaStore::put(
+            ctx.store,
+            &names::bucket_record(call.bucket()),
+            &record.to_json(),
+            None,
+        )
+        .await?;
+    }
+    Ok(Response::new(204))
+}
