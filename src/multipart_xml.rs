@@ -8,36 +8,23 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::{ErrorCode, S3Error};
 use crate::xml::{self, iso8601, quote_etag, url_encode_key, Owner, OwnerWire, S3_XMLNS};
 
-/// A checksum as the `Checksum<ALG>` element S3 writes for it.
-#[derive(Serialize, Default)]
-pub struct ChecksumWire {
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
-}
+/// A checksum spread over the five `Checksum<ALG>` elements S3 writes (one of them set).
+/// (Explicit fields rather than `#[serde(flatten)]`, which costs wasm size.)
+type ChecksumSlots = [Option<String>; 5];
 
-impl ChecksumWire {
-    pub fn new(checksum: Option<(ChecksumAlgorithm, String)>) -> ChecksumWire {
-        let mut wire = ChecksumWire::default();
-        if let Some((alg, value)) = checksum {
-            let slot = match alg {
-                ChecksumAlgorithm::Crc32 => &mut wire.crc32,
-                ChecksumAlgorithm::Crc32c => &mut wire.crc32c,
-                ChecksumAlgorithm::Crc64Nvme => &mut wire.crc64nvme,
-                ChecksumAlgorithm::Sha1 => &mut wire.sha1,
-                ChecksumAlgorithm::Sha256 => &mut wire.sha256,
-            };
-            *slot = Some(value);
-        }
-        wire
+fn checksum_slots(checksum: Option<(ChecksumAlgorithm, String)>) -> ChecksumSlots {
+    let mut slots: ChecksumSlots = Default::default();
+    if let Some((alg, value)) = checksum {
+        let index = match alg {
+            ChecksumAlgorithm::Crc32 => 0,
+            ChecksumAlgorithm::Crc32c => 1,
+            ChecksumAlgorithm::Crc64Nvme => 2,
+            ChecksumAlgorithm::Sha1 => 3,
+            ChecksumAlgorithm::Sha256 => 4,
+        };
+        slots[index] = Some(value);
     }
+    slots
 }
 
 #[derive(Serialize)]
@@ -145,8 +132,16 @@ struct CompleteResultWire<'a> {
     key: &'a str,
     #[serde(rename = "ETag")]
     etag: String,
-    #[serde(flatten)]
-    checksum: ChecksumWire,
+    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
+    crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
+    crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
+    crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
+    sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
     #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
     checksum_type: Option<&'a str>,
 }
@@ -163,6 +158,7 @@ pub struct CompleteResult<'a> {
 
 impl CompleteResult<'_> {
     pub fn to_xml(&self) -> String {
+        let [crc32, crc32c, crc64nvme, sha1, sha256] = checksum_slots(self.checksum.clone());
         xml::write_xml(
             &CompleteResultWire {
                 xmlns: S3_XMLNS,
@@ -170,7 +166,11 @@ impl CompleteResult<'_> {
                 bucket: self.bucket,
                 key: self.key,
                 etag: quote_etag(self.etag),
-                checksum: ChecksumWire::new(self.checksum.clone()),
+                crc32,
+                crc32c,
+                crc64nvme,
+                sha1,
+                sha256,
                 checksum_type: self.checksum_type,
             },
             Some("CompleteMultipartUploadResult"),
@@ -250,8 +250,16 @@ struct PartOutWire {
     etag: String,
     #[serde(rename = "Size")]
     size: u64,
-    #[serde(flatten)]
-    checksum: ChecksumWire,
+    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
+    crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
+    crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
+    crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
+    sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
 }
 
 impl ListPartsResult<'_> {
@@ -272,12 +280,20 @@ impl ListPartsResult<'_> {
                 parts: self
                     .parts
                     .iter()
-                    .map(|p| PartOutWire {
-                        number: p.number,
-                        last_modified: iso8601(p.last_modified_millis),
-                        etag: quote_etag(&p.etag),
-                        size: p.size,
-                        checksum: ChecksumWire::new(p.checksum.clone()),
+                    .map(|p| {
+                        let [crc32, crc32c, crc64nvme, sha1, sha256] =
+                            checksum_slots(p.checksum.clone());
+                        PartOutWire {
+                            number: p.number,
+                            last_modified: iso8601(p.last_modified_millis),
+                            etag: quote_etag(&p.etag),
+                            size: p.size,
+                            crc32,
+                            crc32c,
+                            crc64nvme,
+                            sha1,
+                            sha256,
+                        }
                     })
                     .collect(),
                 checksum_algorithm: self.checksum_algorithm,

@@ -155,18 +155,32 @@ impl Env {
         }
     }
 
-    /// The cleanup pass with no grace period.
+    /// The cleanup pass with no grace period (in-progress uploads are kept).
     pub fn sweep(&self) -> SweepReport {
+        self.sweep_expiring_uploads_after(i64::MAX)
+    }
+
+    /// The cleanup pass with no grace period, aborting uploads older than `millis`.
+    pub fn sweep_expiring_uploads_after(&self, millis: i64) -> SweepReport {
         let ctx = self.ctx();
         futures_executor::block_on(sweep::sweep(
             &ctx,
             sweep::SweepSettings {
                 grace_millis: 0,
-                upload_expiry_millis: i64::MAX,
+                upload_expiry_millis: millis,
                 batch: usize::MAX,
             },
         ))
         .expect("sweep succeeds")
+    }
+
+    /// Every R2 name but the listing index: object blobs, part blobs, part and upload records.
+    pub fn stored(&self) -> Vec<String> {
+        self.store
+            .blob_names()
+            .into_iter()
+            .filter(|n| !n.starts_with("index/"))
+            .collect()
     }
 
     /// R2 names of object bytes (listing-index entries left out).
