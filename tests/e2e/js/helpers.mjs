@@ -26,7 +26,32 @@ export function newBucketName(prefix = 'js') {
   return `${prefix}-${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 }
 
+/** Abort every in-progress multipart upload of the bucket (best effort). */
+export async function abortAllUploads(client, bucket) {
+  try {
+    // Bounded, so that a server answering the same page forever cannot hang the cleanup.
+    for (let round = 0; round < 100; round++) {
+      const page = await client.send(new s3sdk.ListMultipartUploadsCommand({ Bucket: bucket }));
+      const uploads = page.Uploads || [];
+      if (!uploads.length) return;
+      let aborted = 0;
+      for (const u of uploads) {
+        try {
+          await client.send(new s3sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
+          aborted++;
+        } catch {
+          // best effort
+        }
+      }
+      if (!aborted) return;
+    }
+  } catch {
+    // best effort
+  }
+}
+
 export async function emptyAndDelete(client, bucket) {
+  await abortAllUploads(client, bucket);
   try {
     for await (const page of s3sdk.paginateListObjectsV2({ client }, { Bucket: bucket })) {
       const objs = (page.Contents || []).map((o) => ({ Key: o.Key }));

@@ -63,8 +63,39 @@ pub fn new_bucket_name(prefix: &str) -> String {
     format!("{prefix}-{}", &id[..8])
 }
 
-/// Delete every object of `bucket`, then the bucket (errors ignored).
+/// Abort every in-progress multipart upload of `bucket` (errors ignored).
+pub async fn abort_all_uploads(client: &Client, bucket: &str) {
+    // Bounded: a server that keeps answering "truncated" must not hang the cleanup.
+    for _ in 0..100 {
+        let Ok(page) = client.list_multipart_uploads().bucket(bucket).send().await else {
+            return;
+        };
+        if page.uploads().is_empty() {
+            return;
+        }
+        let mut aborted = 0;
+        for u in page.uploads() {
+            if let (Some(key), Some(id)) = (u.key(), u.upload_id()) {
+                let done = client
+                    .abort_multipart_upload()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(id)
+                    .send()
+                    .await;
+                aborted += usize::from(done.is_ok());
+            }
+        }
+        if aborted == 0 {
+            return;
+        }
+    }
+}
+
+/// Abort every in-progress multipart upload of `bucket`, delete every object,
+/// then the bucket (errors ignored).
 pub async fn empty_and_delete(client: &Client, bucket: &str) {
+    abort_all_uploads(client, bucket).await;
     let mut token: Option<String> = None;
     loop {
         let Ok(page) = client
