@@ -632,8 +632,50 @@ fn copies_of_multipart_objects_and_part_copies() {
     ok(&complete(&env, "assembled", &upload, &etags), 200);
     let expected = [&whole[..=5 * MIB], &whole[from..]].concat();
     assert!(env.get(BUCKET, "assembled").body == expected);
+
+    // Into an upload created with a checksum algorithm, a copied part gets its checksum computed.
+    let upload = create_upload(&env, "summed", &[("x-amz-checksum-algorithm", "CRC32")]);
+    let copied = env
+        .req("PUT", &object_path(BUCKET, "summed"))
+        .query(&format!("partNumber=1&uploadId={upload}"))
+        .header("x-amz-copy-source", &format!("/{BUCKET}/mp"))
+        .header("x-amz-copy-source-range", "bytes=0-99")
+        .send();
+    ok(&copied, 200);
+    let crc = crc32_b64(&whole[..100]);
+    assert_eq!(xml_values(&copied.text(), "ChecksumCRC32"), [crc.clone()]);
+    let etag = xml_values(&copied.text(), "ETag")[0].clone();
+    ok(&complete(&env, "summed", &upload, &[(1, etag)]), 200);
+    let head = env
+        .req("HEAD", &object_path(BUCKET, "summed"))
+        .header("x-amz-checksum-mode", "ENABLED")
+        .send();
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &crc).unwrap();
+    assert_eq!(
+        head.header("x-amz-checksum-crc32"),
+        Some(format!("{}-1", crc32_b64(&raw)).as_str())
+    );
+    assert_eq!(head.header("x-amz-checksum-type"), Some("COMPOSITE"));
+
+    // CopyObject asked for a checksum computes it over the copied bytes.
+    let with_sum = copy(
+        &env,
+        &format!("{BUCKET}/mp"),
+        "flat-summed",
+        &[("x-amz-checksum-algorithm", "CRC32")],
+    );
+    ok(&with_sum, 200);
+    assert_eq!(
+        xml_values(&with_sum.text(), "ChecksumCRC32"),
+        [crc32_b64(&whole)]
+    );
     env.sweep();
-    assert_stored_is_held(&env, &["mp", "flat", "assembled"]);
+    assert_stored_is_held(&env, &["mp", "flat", "assembled", "summed", "flat-summed"]);
+}
+
+fn crc32_b64(data: &[u8]) -> String {
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(data);
+    b64(&crc.to_be_bytes())
 }
 
 /// A copy under faults: the destination is absent or whole, and nothing leaks.

@@ -3,7 +3,9 @@
 //! the metadata and tagging directives. Follows the S3 API Reference "CopyObject" and
 //! "UploadPartCopy".
 //!
-//! The bytes go from R2 to R2 through the runtime's streams (`pipeTo`), never through wasm. An
+//! The bytes go from R2 to R2 through the runtime's streams (`pipeTo`), never through wasm
+//! unless a checksum must be computed (`x-amz-checksum-algorithm`, or a part copied into an
+//! upload created with one). An
 //! object copied onto itself keeps its blobs (only the record changes). Other copies write new
 //! blobs rather than share them: KV and R2 offer no atomic reference count, and a shared blob
 //! could be deleted by one key's overwrite while another key's copy is being committed.
@@ -17,6 +19,8 @@ use super::put::{
     commit, discard_blob, object_blob_metadata, storage_class, validate_key, NewAttributes,
 };
 use super::{load_bucket, load_record, owned_bucket, random_bytes};
+use crate::body::BodyFilter;
+use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
 use crate::conditional::{self, Decision, Preconditions};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -108,31 +112,55 @@ pub async fn load_source<S: MetaStore + BlobStore>(
     })
 }
 
-/// Copies `range` (inclusive) of `source` into the new blob `blob`, R2 to R2.
+/// Copies `range` (inclusive) of `source` into the new blob `blob`, R2 to R2. With `compute`,
+/// the bytes also pass through wasm to compute that checksum (the only case they do).
 async fn copy_bytes<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     source: &ObjectRecord,
     range: Option<(u64, u64)>,
     blob: &str,
     custom: BTreeMap<String, String>,
+    compute: Option<ChecksumAlgorithm>,
 ) -> Result<BlobWritten, S3Error> {
     let length = range.map_or(source.size, |(start, end)| end - start + 1);
     let body = ctx
         .store
         .open_pieces(pieces_in_range(source, range), length)
         .await?;
+    let filter = compute.map(|alg| {
+        let verifier =
+            BodyVerifier::new(&IntegrityExpectations::default()).with_default_checksum(alg);
+        BodyFilter::new(None, verifier, Some(length))
+    });
     BlobStore::put_blob(
         ctx.store,
         blob,
         BlobUpload {
             body,
             length,
-            filter: None,
+            filter,
             r2_sha256: None,
             custom,
         },
     )
     .await
+}
+
+/// The checksum a copy must compute: `x-amz-checksum-algorithm` of the request.
+fn requested_algorithm(call: &Call<'_>) -> Result<Option<ChecksumAlgorithm>, S3Error> {
+    match call.head.header("x-amz-checksum-algorithm") {
+        None => Ok(None),
+        Some(name) => ChecksumAlgorithm::from_name(name).map(Some).ok_or_else(|| {
+            S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "Value for x-amz-checksum-algorithm header is invalid.",
+            )
+        }),
+    }
+}
+
+fn computed_checksum(written: &BlobWritten) -> Option<(ChecksumAlgorithm, String)> {
+    written.verified.as_ref().and_then(|v| v.checksum.clone())
 }
 
 fn directive(call: &Call<'_>, header: &str) -> Result<bool, S3Error> {
@@ -159,12 +187,26 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     let replace_metadata = directive(call, "x-amz-metadata-directive")?;
     let replace_tags = directive(call, "x-amz-tagging-directive")?;
     let attributes = NewAttributes::from_request(head)?;
+    let compute = requested_algorithm(call)?;
     let bucket_record = owned_bucket(ctx, call).await?;
     let source = load_source(ctx, call).await?;
     let onto_itself = source.bucket == bucket && source.key == key;
+    let source_algorithm = source.record.checksum.as_ref().map(|(alg, _)| alg.as_str());
+    // A new checksum of other bytes than the record has means a copy even onto itself.
+    let compute = compute.filter(|alg| {
+        !onto_itself
+            || source_algorithm != Some(alg.as_str())
+            || source.record.checksum_type.as_deref() == Some("COMPOSITE")
+    });
+    let onto_itself_shared = onto_itself && compute.is_none();
     let changes_class = head.header("x-amz-storage-class").is_some();
     let changes_encryption = head.header("x-amz-server-side-encryption").is_some();
-    if onto_itself && !replace_metadata && !changes_class && !changes_encryption {
+    if onto_itself
+        && !replace_metadata
+        && !changes_class
+        && !changes_encryption
+        && compute.is_none()
+    {
         return Err(S3Error::with_message(
             ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -187,7 +229,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
         previous.as_ref().map(|p| p.etag.as_str()),
     )?;
 
-    let mut record = if onto_itself {
+    let mut record = if onto_itself_shared {
         // Same bytes, same blobs: only the record changes.
         source.record.clone()
     } else {
@@ -198,17 +240,22 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             None,
             &blob,
             object_blob_metadata(bucket, key),
+            compute,
         )
         .await?;
         // A whole-object checksum stays true of the same bytes; a composite one describes
         // parts the copy no longer has.
         let full_object = source.record.checksum_type.as_deref() != Some("COMPOSITE");
+        let checksum = match computed_checksum(&written) {
+            Some((alg, value)) => Some((alg.as_str().to_string(), value)),
+            None => source.record.checksum.clone().filter(|_| full_object),
+        };
         ObjectRecord {
             key: key.to_string(),
             blob,
             size: written.size,
             etag: written.md5_hex,
-            checksum: source.record.checksum.clone().filter(|_| full_object),
+            checksum,
             headers: source.record.headers.clone(),
             user_metadata: source.record.user_metadata.clone(),
             tags: source.record.tags.clone(),
@@ -228,7 +275,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
         record.tags = attributes.tags;
     }
     if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
-        if !onto_itself {
+        if !onto_itself_shared {
             discard_blob(ctx, &record.blob).await;
         }
         return Err(err);
@@ -236,7 +283,11 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     let result = CopyObjectResult {
         etag: record.etag.clone(),
         last_modified_millis: record.last_modified_millis,
-        checksum: None,
+        checksum: record
+            .checksum
+            .as_ref()
+            .filter(|_| record.checksum_type.as_deref() != Some("COMPOSITE"))
+            .and_then(|(alg, value)| ChecksumAlgorithm::from_name(alg).zip(Some(value.clone()))),
     };
     Ok(Response::xml(200, result.to_xml()))
 }
@@ -279,12 +330,6 @@ pub async fn upload_part_copy<S: MetaStore + BlobStore>(
     if length > MAX_PART_SIZE {
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
-    if upload.algorithm().is_some() {
-        return Err(S3Error::with_message(
-            ErrorCode::NotImplemented,
-            "UploadPartCopy into an upload with a checksum algorithm is not implemented yet by s3edge.",
-        ));
-    }
     let blob = names::part_blob(bucket, &upload_id, number, &random_bytes());
     let written = copy_bytes(
         ctx,
@@ -292,14 +337,16 @@ pub async fn upload_part_copy<S: MetaStore + BlobStore>(
         range,
         &blob,
         part_blob_metadata(bucket, key, &upload_id),
+        upload.algorithm(),
     )
     .await?;
+    let checksum = computed_checksum(&written);
     let part = StoredPart {
         number,
         blob: blob.clone(),
         etag: written.md5_hex,
         size: written.size,
-        checksum: None,
+        checksum: checksum.as_ref().map(|(_, v)| v.clone()),
         modified_millis: ctx.now_millis,
     };
     if let Err(err) = write_part_record(ctx, bucket, &upload_id, &part).await {
@@ -309,7 +356,7 @@ pub async fn upload_part_copy<S: MetaStore + BlobStore>(
     let result = CopyObjectResult {
         etag: part.etag,
         last_modified_millis: part.modified_millis,
-        checksum: None,
+        checksum,
     };
     Ok(Response::xml(200, result.to_part_xml()))
 }
