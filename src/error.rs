@@ -10,6 +10,7 @@ pub enum ErrorCode {
     AuthorizationHeaderMalformed,
     AuthorizationQueryParametersError,
     BadDigest,
+    BadRequest,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
@@ -60,6 +61,7 @@ impl ErrorCode {
             AuthorizationHeaderMalformed
             | AuthorizationQueryParametersError
             | BadDigest
+            | BadRequest
             | EntityTooLarge
             | EntityTooSmall
             | ExpiredToken
@@ -103,6 +105,7 @@ impl ErrorCode {
             AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
             AuthorizationQueryParametersError => "AuthorizationQueryParametersError",
             BadDigest => "BadDigest",
+            BadRequest => "BadRequest",
             BucketAlreadyExists => "BucketAlreadyExists",
             BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
             BucketNotEmpty => "BucketNotEmpty",
@@ -153,6 +156,7 @@ impl ErrorCode {
             AuthorizationHeaderMalformed => "The authorization header is malformed.",
             AuthorizationQueryParametersError => "Error parsing the X-Amz-Credential parameter.",
             BadDigest => "The Content-MD5 you specified did not match what we received.",
+            BadRequest => "Bad Request",
             BucketAlreadyExists => "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
             BucketAlreadyOwnedByYou => "Your previous request to create the named bucket succeeded and you already own it.",
             BucketNotEmpty => "The bucket you tried to delete is not empty",

@@ -775,7 +775,7 @@ fn tagging_limits_keep_the_previous_tags() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    put_tagging(&env, "t", &eleven).assert_error(400, "InvalidTag");
+    put_tagging(&env, "t", &eleven).assert_error(400, "BadRequest");
     put_tagging(&env, "t", &[("aws:x", "1")]).assert_error(400, "InvalidTag");
     put_tagging(&env, "t", &[("d", "1"), ("d", "2")]).assert_error(400, "InvalidTag");
     let long_key = "é".repeat(129);
