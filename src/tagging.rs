@@ -2,7 +2,7 @@
 //! limits on them. Follows the S3 API Reference "PutObjectTagging", "PutBucketTagging" and the
 //! user guide's "Categorizing your storage using tags" (10 tags per object, 50 per bucket, keys of
 //! at most 128 and values of at most 256 Unicode characters, unique keys, no `aws:` prefix).
-//! Breaking a limit is InvalidTag, except more than 10 object tags, which S3 answers BadRequest.
+//! Breaking a limit is InvalidTag, except the count of tags, which S3 answers BadRequest.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,16 +33,6 @@ pub fn validate(tags: &TagSet, owner: Owner) -> Result<(), S3Error> {
         Owner::Object => OBJECT_TAGS_MAX,
         Owner::Bucket => BUCKET_TAGS_MAX,
     };
-    if tags.len() > max {
-        // S3 answers too many object tags with the generic BadRequest code.
-        return Err(match owner {
-            Owner::Object => S3Error::with_message(
-                ErrorCode::BadRequest,
-                "Object tags cannot be greater than 10",
-            ),
-            Owner::Bucket => invalid_tag("Bucket tag count cannot be greater than 50"),
-        });
-    }
     for (i, (key, value)) in tags.iter().enumerate() {
         if key.is_empty() || key.chars().count() > KEY_CHARS_MAX {
             return Err(invalid_tag("The TagKey you have provided is invalid"));
@@ -60,6 +50,16 @@ pub fn validate(tags: &TagSet, owner: Owner) -> Result<(), S3Error> {
                 "Cannot provide multiple Tags with the same key",
             ));
         }
+    }
+    // Checked after every tag, as S3 does; S3 answers it with the generic BadRequest code.
+    if tags.len() > max {
+        return Err(S3Error::with_message(
+            ErrorCode::BadRequest,
+            match owner {
+                Owner::Object => "Object tags cannot be greater than 10",
+                Owner::Bucket => "Bucket tag count cannot be greater than 50",
+            },
+        ));
     }
     Ok(())
 }
