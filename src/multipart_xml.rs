@@ -6,26 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::{ErrorCode, S3Error};
-use crate::xml::{self, iso8601, quote_etag, url_encode_key, Owner, OwnerWire, S3_XMLNS};
-
-/// A checksum spread over the five `Checksum<ALG>` elements S3 writes (one of them set).
-/// (Explicit fields rather than `#[serde(flatten)]`, which costs wasm size.)
-type ChecksumSlots = [Option<String>; 5];
-
-fn checksum_slots(checksum: Option<(ChecksumAlgorithm, String)>) -> ChecksumSlots {
-    let mut slots: ChecksumSlots = Default::default();
-    if let Some((alg, value)) = checksum {
-        let index = match alg {
-            ChecksumAlgorithm::Crc32 => 0,
-            ChecksumAlgorithm::Crc32c => 1,
-            ChecksumAlgorithm::Crc64Nvme => 2,
-            ChecksumAlgorithm::Sha1 => 3,
-            ChecksumAlgorithm::Sha256 => 4,
-        };
-        slots[index] = Some(value);
-    }
-    slots
-}
+use crate::xml::{
+    self, checksum_element, iso8601, quote_etag, url_encode_key, ChecksumElement, Owner, OwnerWire,
+    S3_XMLNS,
+};
 
 #[derive(Serialize)]
 struct InitiateWire<'a> {
@@ -132,16 +116,8 @@ struct CompleteResultWire<'a> {
     key: &'a str,
     #[serde(rename = "ETag")]
     etag: String,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
+    #[serde(rename = "$value", skip_serializing_if = "Option::is_none")]
+    checksum: Option<ChecksumElement>,
     #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
     checksum_type: Option<&'a str>,
 }
@@ -158,7 +134,6 @@ pub struct CompleteResult<'a> {
 
 impl CompleteResult<'_> {
     pub fn to_xml(&self) -> String {
-        let [crc32, crc32c, crc64nvme, sha1, sha256] = checksum_slots(self.checksum.clone());
         xml::write_xml(
             &CompleteResultWire {
                 xmlns: S3_XMLNS,
@@ -166,11 +141,7 @@ impl CompleteResult<'_> {
                 bucket: self.bucket,
                 key: self.key,
                 etag: quote_etag(self.etag),
-                crc32,
-                crc32c,
-                crc64nvme,
-                sha1,
-                sha256,
+                checksum: checksum_element(self.checksum.clone()),
                 checksum_type: self.checksum_type,
             },
             Some("CompleteMultipartUploadResult"),
@@ -250,16 +221,8 @@ struct PartOutWire {
     etag: String,
     #[serde(rename = "Size")]
     size: u64,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
+    #[serde(rename = "$value", skip_serializing_if = "Option::is_none")]
+    checksum: Option<ChecksumElement>,
 }
 
 impl ListPartsResult<'_> {
@@ -280,20 +243,12 @@ impl ListPartsResult<'_> {
                 parts: self
                     .parts
                     .iter()
-                    .map(|p| {
-                        let [crc32, crc32c, crc64nvme, sha1, sha256] =
-                            checksum_slots(p.checksum.clone());
-                        PartOutWire {
-                            number: p.number,
-                            last_modified: iso8601(p.last_modified_millis),
-                            etag: quote_etag(&p.etag),
-                            size: p.size,
-                            crc32,
-                            crc32c,
-                            crc64nvme,
-                            sha1,
-                            sha256,
-                        }
+                    .map(|p| PartOutWire {
+                        number: p.number,
+                        last_modified: iso8601(p.last_modified_millis),
+                        etag: quote_etag(&p.etag),
+                        size: p.size,
+                        checksum: checksum_element(p.checksum.clone()),
                     })
                     .collect(),
                 checksum_algorithm: self.checksum_algorithm,
@@ -493,12 +448,12 @@ mod tests {
                 last_modified_millis: 0,
                 etag: "e".into(),
                 size: 5,
-                checksum: None,
+                checksum: Some((ChecksumAlgorithm::Sha1, "c2hh".into())),
             }],
             checksum_algorithm: None,
             checksum_type: None,
         }
         .to_xml();
-        assert!(parts.contains("<Part><PartNumber>1</PartNumber><LastModified>1970-01-01T00:00:00.000Z</LastModified><ETag>&quot;e&quot;</ETag><Size>5</Size></Part>"), "{parts}");
+        assert!(parts.contains("<Part><PartNumber>1</PartNumber><LastModified>1970-01-01T00:00:00.000Z</LastModified><ETag>&quot;e&quot;</ETag><Size>5</Size><ChecksumSHA1>c2hh</ChecksumSHA1></Part>"), "{parts}");
     }
 }

@@ -203,6 +203,33 @@ pub fn url_encode_key(key: &str) -> String {
     out
 }
 
+/// A checksum as the one `Checksum<ALG>` element S3 writes for it.
+#[derive(Serialize)]
+pub(crate) enum ChecksumElement {
+    #[serde(rename = "ChecksumCRC32")]
+    Crc32(String),
+    #[serde(rename = "ChecksumCRC32C")]
+    Crc32c(String),
+    #[serde(rename = "ChecksumCRC64NVME")]
+    Crc64Nvme(String),
+    #[serde(rename = "ChecksumSHA1")]
+    Sha1(String),
+    #[serde(rename = "ChecksumSHA256")]
+    Sha256(String),
+}
+
+pub(crate) fn checksum_element(
+    checksum: Option<(ChecksumAlgorithm, String)>,
+) -> Option<ChecksumElement> {
+    checksum.map(|(alg, value)| match alg {
+        ChecksumAlgorithm::Crc32 => ChecksumElement::Crc32(value),
+        ChecksumAlgorithm::Crc32c => ChecksumElement::Crc32c(value),
+        ChecksumAlgorithm::Crc64Nvme => ChecksumElement::Crc64Nvme(value),
+        ChecksumAlgorithm::Sha1 => ChecksumElement::Sha1(value),
+        ChecksumAlgorithm::Sha256 => ChecksumElement::Sha256(value),
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // ListBuckets
 
@@ -702,23 +729,15 @@ pub struct CopyObjectResult {
 }
 
 #[derive(Serialize)]
-struct CopyResultWire<'a> {
+struct CopyResultWire {
     #[serde(rename = "@xmlns")]
     xmlns: &'static str,
     #[serde(rename = "LastModified")]
     last_modified: String,
     #[serde(rename = "ETag")]
     etag: String,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<&'a str>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<&'a str>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<&'a str>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<&'a str>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<&'a str>,
+    #[serde(rename = "$value", skip_serializing_if = "Option::is_none")]
+    checksum: Option<ChecksumElement>,
 }
 
 impl CopyObjectResult {
@@ -731,20 +750,12 @@ impl CopyObjectResult {
         write_xml(&self.wire(), Some("CopyPartResult"), true)
     }
 
-    fn wire(&self) -> CopyResultWire<'_> {
-        let value = |alg: ChecksumAlgorithm| match &self.checksum {
-            Some((a, v)) if *a == alg => Some(v.as_str()),
-            _ => None,
-        };
+    fn wire(&self) -> CopyResultWire {
         CopyResultWire {
             xmlns: S3_XMLNS,
             last_modified: iso8601(self.last_modified_millis),
             etag: quote_etag(&self.etag),
-            crc32: value(ChecksumAlgorithm::Crc32),
-            crc32c: value(ChecksumAlgorithm::Crc32c),
-            crc64nvme: value(ChecksumAlgorithm::Crc64Nvme),
-            sha1: value(ChecksumAlgorithm::Sha1),
-            sha256: value(ChecksumAlgorithm::Sha256),
+            checksum: checksum_element(self.checksum.clone()),
         }
     }
 }
