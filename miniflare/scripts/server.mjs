@@ -47,8 +47,16 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     const headers = { ...req.headers };
     delete headers.expect;
     if (dropsIdentityEncoding(req, headers)) delete headers["accept-encoding"];
+    // workerd was seen resetting the kept-alive connection a request of several hundred MiB
+    // came on, just after answering it: the next request on that socket failed. A large body
+    // therefore gets a connection of its own, closed after the answer.
+    const large = Number(headers["content-length"] ?? 0) > LARGE_BODY;
+    if (large) headers.connection = "close";
     const upstream = http.request(
-      { host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers, agent },
+      {
+        host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers,
+        agent: large ? false : agent,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
         answer.pipe(res);
@@ -73,6 +81,9 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     },
   };
 }
+
+/** Bodies above this size go to workerd on a connection of their own (see the front). */
+const LARGE_BODY = 32 * 1024 * 1024;
 
 /**
  * `Accept-Encoding: identity` (what boto3 sends) only says what is acceptable anyway, but Miniflare,
