@@ -47,26 +47,36 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     const headers = { ...req.headers };
     delete headers.expect;
     if (dropsIdentityEncoding(req, headers)) delete headers["accept-encoding"];
-    // workerd was seen resetting the kept-alive connection a request of several hundred MiB
-    // came on, just after answering it: the next request on that socket failed. A large body
-    // therefore gets a connection of its own, closed after the answer.
+    // workerd was seen resetting kept-alive connections to it while it took a body of several
+    // hundred MiB: the next request on such a socket failed before any answer. A large body
+    // gets a connection of its own, closed after the answer, and a request without a body that
+    // meets a reset connection is sent again once, on a fresh one.
     const large = Number(headers["content-length"] ?? 0) > LARGE_BODY;
     if (large) headers.connection = "close";
-    const upstream = http.request(
-      {
-        host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers,
-        agent: large ? false : agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", (err) => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`s3edge front: ${err.message}`);
-    });
-    req.pipe(upstream);
+    const bodiless = !headers["transfer-encoding"] && Number(headers["content-length"] ?? 0) === 0;
+    const send = (retry) => {
+      const upstream = http.request(
+        {
+          host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers,
+          agent: large || retry ? false : agent,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+          answer.pipe(res);
+        },
+      );
+      upstream.on("error", (err) => {
+        if (!retry && bodiless && !res.headersSent && ["ECONNRESET", "EPIPE"].includes(err.code)) {
+          send(true);
+          return;
+        }
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+        res.end(`s3edge front: ${err.message}`);
+      });
+      if (bodiless) upstream.end();
+      else req.pipe(upstream);
+    };
+    send(false);
   });
   front.keepAliveTimeout = 30_000;
   await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));
