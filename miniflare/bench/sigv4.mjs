@@ -1,7 +1,8 @@
 // A minimal AWS SigV4 header signer for the benchmark client (node:crypto only). It signs
 // `UNSIGNED-PAYLOAD` requests, so the body is never hashed: per request it costs one SHA-256 of
 // the canonical request and two HMACs (the signing key is cached per day). Paths must already be
-// S3-URI-encoded (the benchmark keys use only unreserved characters and `/`), queries are not used.
+// S3-URI-encoded (the benchmark keys use only unreserved characters and `/`), and so must query
+// values (upload ids and part numbers are).
 import { createHash, createHmac } from "node:crypto";
 
 const hmac = (key, data) => createHmac("sha256", key).update(data).digest();
@@ -16,7 +17,14 @@ export function createSigner({ accessKeyId, secretAccessKey, region = "us-east-1
    * @param {string} host   the Host header exactly as sent, e.g. "127.0.0.1:8787"
    * @param {Record<string,string>} extra  further x-amz-* headers to sign (lower-case names)
    */
-  return function sign(method, path, host, extra = {}, now = new Date()) {
+  return function sign(method, target, host, extra = {}, now = new Date()) {
+    const [path, query = ""] = target.split("?");
+    const canonicalQuery = query
+      .split("&")
+      .filter(Boolean)
+      .map((pair) => (pair.includes("=") ? pair : `${pair}=`))
+      .sort()
+      .join("&");
     const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""); // 20250101T000000Z
     const day = amzDate.slice(0, 8);
     if (day !== keyDay) {
@@ -28,7 +36,7 @@ export function createSigner({ accessKeyId, secretAccessKey, region = "us-east-1
     const names = Object.keys(all).sort();
     const signedHeaders = names.join(";");
     const canonicalHeaders = names.map((n) => `${n}:${all[n]}\n`).join("");
-    const canonical = `${method}\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${payload}`;
+    const canonical = `${method}\n${path}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${payload}`;
     const scope = `${day}/${region}/${service}/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
     const signature = createHmac("sha256", signingKey).update(toSign).digest("hex");

@@ -5,7 +5,8 @@
 // Prints progress, then a Markdown table (see BENCHMARKS.md for what each figure means).
 //
 // Knobs (environment): S3EDGE_BENCH_SECONDS (5), S3EDGE_BENCH_CONCURRENCY (8),
-// S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3).
+// S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_MULTIPART (1; 0 skips the
+// multipart and copy phases, which upload about 2.5 GiB and take two to three minutes).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -18,11 +19,13 @@ import zlib from "node:zlib";
 import { BUILD_DIR, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, ROOT, output } from "./common.mjs";
 import { startServer } from "./server.mjs";
 import { createSigner } from "../bench/sigv4.mjs";
+import { completeTimes, copyTimes, manyPartGet } from "../bench/multipart.mjs";
 
 const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
 const BIG_MIB = Number(process.env.S3EDGE_BENCH_BIG_MIB ?? 64);
 const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
+const MULTIPART = process.env.S3EDGE_BENCH_MULTIPART !== "0";
 const SMALL = 4096;
 const MAX_SMALL_OPS = 200_000; // count bound of a timed phase, whatever the duration says
 const CHUNK = 1024 * 1024; // the big bodies are streamed in 1 MiB pieces
@@ -35,9 +38,9 @@ const log = (message) => console.log(`[bench ${((performance.now() - startedAt) 
 
 // A last resort against a hang: every phase is bounded, this bounds the sum.
 const watchdog = setTimeout(() => {
-  console.error("[bench] gave up after 6 minutes");
+  console.error("[bench] gave up after 15 minutes");
   process.exit(2);
-}, 360_000);
+}, 900_000);
 watchdog.unref();
 
 // ---------------------------------------------------------------- processes: pids, CPU, RSS, pinning
@@ -122,7 +125,7 @@ function makeClient(url, prefix, sign) {
  * written with back-pressure. Resolves with the status, the number of body bytes received, their
  * SHA-256 when `hash` is set, and the start of an error body for diagnostics.
  */
-function request(client, method, pathname, { body, hash = false, extra = {} } = {}) {
+function request(client, method, pathname, { body, hash = false, text = false, extra = {} } = {}) {
   return new Promise((resolve, reject) => {
     const headers = { host: client.host, ...client.sign(method, pathname, client.host, extra) };
     if (body !== undefined) headers["content-length"] = String(body.length);
@@ -132,13 +135,18 @@ function request(client, method, pathname, { body, hash = false, extra = {} } = 
         let bytes = 0;
         const digest = hash ? createHash("sha256") : null;
         let errorText = "";
+        const kept = [];
         res.on("data", (chunk) => {
           bytes += chunk.length;
           digest?.update(chunk);
+          if (text) kept.push(chunk);
           if (res.statusCode >= 300 && errorText.length < 400) errorText += chunk.toString("utf8", 0, 400);
         });
         res.on("end", () =>
-          resolve({ status: res.statusCode, bytes, sha256: digest?.digest("hex"), errorText, headers: res.headers }),
+          resolve({
+            status: res.statusCode, bytes, sha256: digest?.digest("hex"), errorText, headers: res.headers,
+            text: text ? Buffer.concat(kept).toString("utf8") : undefined,
+          }),
         );
         res.on("error", reject);
       },
@@ -581,6 +589,20 @@ try {
   const viaFront = await boto3(s3edge.server.url, "front", "through the front");
   const viaDirect = await boto3(s3edge.innerUrl, "direct", "straight to workerd");
 
+  // Multipart and copy (s3edge only).
+  const mp = {};
+  if (MULTIPART) {
+    const opts = { log, reps: REPS };
+    log("multipart and copy phases (s3edge only)");
+    mp.complete5 = await completeTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, parts: 20, partMiB: 5 });
+    mp.complete50 = await completeTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, parts: 20, partMiB: 50 });
+    mp.get = await manyPartGet(request, s3edge.client, `/${BUCKET}`, {
+      ...opts, parts: 100, partMiB: 5, measure: (fn) => measured(s3edge, fn),
+    });
+    mp.copy1 = await copyTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, mib: 1 });
+    mp.copy256 = await copyTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, mib: 256 });
+  }
+
   clearInterval(sampler);
   sampler = null;
   const hwm = Object.fromEntries(targets.map((t) => [t.name, statusKiB(t.pid, "VmHWM")]));
@@ -624,6 +646,19 @@ try {
   lines.push(`| boto3 put_object 4 KiB straight to workerd (ms, 3 puts) | ${viaDirect.text} |`);
   lines.push(`| ${BIG_MIB} MiB PUT MiB/s, each rep: s3edge / pass-through | ${a.putBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.putBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
   lines.push(`| ${BIG_MIB} MiB GET MiB/s, each rep: s3edge / pass-through | ${a.getBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.getBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
+  if (MULTIPART) {
+    const ms = (xs) => `${fmt(median(xs), 1)} (${xs.map((x) => fmt(x, 0)).join(", ")})`;
+    const g = mp.get;
+    lines.push(`| CompleteMultipartUpload, 20 parts of 5 MiB (ms, median (each)) | ${ms(mp.complete5)} |`);
+    lines.push(`| CompleteMultipartUpload, 20 parts of 50 MiB (ms, median (each)) | ${ms(mp.complete50)} |`);
+    lines.push(`| Complete time, 50 MiB parts / 5 MiB parts | ${ratio(median(mp.complete50), median(mp.complete5))} |`);
+    lines.push(`| GET ${g.total} MiB in 100 parts of 5 MiB (MiB/s, median of ${REPS}) | ${fmt(median(g.multi.rates), 0)} |`);
+    lines.push(`| GET ${g.total} MiB as one blob (MiB/s, median of ${REPS}) | ${fmt(median(g.single.rates), 0)} |`);
+    lines.push(`| GET MiB/s, 100 parts / one blob | ${ratio(median(g.multi.rates), median(g.single.rates))} |`);
+    lines.push(`| workerd CPU ms per ${g.total} MiB GET, 100 parts / one blob | ${fmt(g.multi.workerdCpuMs / REPS, 0)} / ${fmt(g.single.workerdCpuMs / REPS, 0)} |`);
+    lines.push(`| CopyObject 1 MiB (ms, median (each)) | ${ms(mp.copy1)} |`);
+    lines.push(`| CopyObject 256 MiB (ms, median (each)) | ${ms(mp.copy256)} |`);
+  }
   lines.push(`| total bench time (s) | ${fmt((performance.now() - startedAt) / 1000, 0)} |`);
   console.log(`\n${lines.join("\n")}\n`);
 } catch (err) {
