@@ -832,3 +832,32 @@ fn tagging_limits_keep_the_previous_tags() {
     ok(&bucket_tags("DELETE", b""), 204);
     bucket_tags("GET", b"").assert_error(404, "NoSuchTagSet");
 }
+
+/// CopyObject refuses a source over 5 GiB as S3 does (the record claims the size; no byte is
+/// read), while UploadPartCopy takes a range of it.
+#[test]
+fn copy_object_refuses_sources_over_five_gib() {
+    let env = env_with_bucket();
+    ok(&env.put(BUCKET, "huge", b"stand-in bytes"), 200);
+    let mut record = env.record(BUCKET, "huge").unwrap();
+    record.size = 5 * 1024 * 1024 * 1024 + 1;
+    futures_executor::block_on(s3edge::store::MetaStore::put(
+        &env.store,
+        &s3edge::names::object_record(BUCKET, "huge"),
+        &record.to_json(),
+        None,
+    ))
+    .unwrap();
+    let refused = copy(&env, &format!("{BUCKET}/huge"), "dst", &[]);
+    refused.assert_error(400, "InvalidRequest");
+    assert!(refused.text().contains("5368709120"), "{}", refused.text());
+    assert_eq!(env.get(BUCKET, "dst").status, 404);
+    let upload = create_upload(&env, "dst", &[]);
+    let part = env
+        .req("PUT", &object_path(BUCKET, "dst"))
+        .query(&format!("partNumber=1&uploadId={upload}"))
+        .header("x-amz-copy-source", &format!("/{BUCKET}/huge"))
+        .header("x-amz-copy-source-range", "bytes=0-4")
+        .send();
+    ok(&part, 200);
+}
