@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod checksum;
 pub mod conditional;
+pub mod crc_combine;
 pub mod error;
 pub mod listing;
 pub mod multipart_xml;

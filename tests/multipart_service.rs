@@ -861,3 +861,93 @@ fn copy_object_refuses_sources_over_five_gib() {
         .send();
     ok(&part, 200);
 }
+
+fn complete_with(
+    env: &Env,
+    key: &str,
+    upload: &str,
+    parts: &[(u16, String)],
+    headers: &[(&str, &str)],
+) -> Resp {
+    let mut req = env
+        .req("POST", &object_path(BUCKET, key))
+        .query(&format!("uploadId={upload}"))
+        .body(complete_body(parts));
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    req.send()
+}
+
+/// FULL_OBJECT uploads: the object's CRC is the CRC of all its bytes, combined from the parts'.
+#[test]
+fn full_object_checksums_combine_the_parts() {
+    let env = env_with_bucket();
+    let parts = [bytes(5 * MIB, 41), bytes(333, 42)];
+    let whole = parts.concat();
+    for (alg, header, kind) in [
+        ("CRC32", "x-amz-checksum-crc32", Some("FULL_OBJECT")),
+        ("CRC32C", "x-amz-checksum-crc32c", Some("FULL_OBJECT")),
+        ("CRC64NVME", "x-amz-checksum-crc64nvme", None),
+    ] {
+        let mut create = vec![("x-amz-checksum-algorithm", alg)];
+        if let Some(kind) = kind {
+            create.push(("x-amz-checksum-type", kind));
+        }
+        let upload = create_upload(&env, "full", &create);
+        // Parts come without checksums: s3edge computes each one.
+        let listed: Vec<(u16, String)> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, body)| part(&env, "full", &upload, i as u16 + 1, body))
+            .collect();
+        let sum = s3edge::checksum::checksum(
+            s3edge::checksum::ChecksumAlgorithm::from_name(alg).unwrap(),
+            &whole,
+        );
+        complete_with(&env, "full", &upload, &listed, &[(header, "AAAAAAAAAAA=")])
+            .assert_error(400, "BadDigest");
+        complete_with(
+            &env,
+            "full",
+            &upload,
+            &listed,
+            &[("x-amz-mp-object-size", "7")],
+        )
+        .assert_error(400, "InvalidRequest");
+        let size = whole.len().to_string();
+        let done = complete_with(
+            &env,
+            "full",
+            &upload,
+            &listed,
+            &[(header, &sum), ("x-amz-mp-object-size", &size)],
+        );
+        ok(&done, 200);
+        assert_eq!(
+            xml_values(&done.text(), "ChecksumType"),
+            ["FULL_OBJECT"],
+            "{alg}"
+        );
+        let head = env
+            .req("HEAD", &object_path(BUCKET, "full"))
+            .header("x-amz-checksum-mode", "ENABLED")
+            .send();
+        assert_eq!(head.header(header), Some(sum.as_str()), "{alg}");
+        assert_eq!(head.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+        assert!(env.get(BUCKET, "full").body == whole);
+    }
+    for (alg, kind) in [("SHA256", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE")] {
+        env.req("POST", &object_path(BUCKET, "k"))
+            .query("uploads")
+            .header("x-amz-checksum-algorithm", alg)
+            .header("x-amz-checksum-type", kind)
+            .send()
+            .assert_error(400, "InvalidRequest");
+    }
+    env.req("POST", &object_path(BUCKET, "k"))
+        .query("uploads")
+        .header("x-amz-checksum-type", "COMPOSITE")
+        .send()
+        .assert_error(400, "InvalidRequest");
+}

@@ -4,7 +4,8 @@
 //!
 //! Every part is its own R2 blob (`part/<bucket>/<upload>/<NNNNN>/<random>`), described by a part
 //! record (`partrec/<bucket>/<upload>/<NNNNN>`, an empty R2 object with metadata). Completing ties
-//! the listed parts together by writing the object's record: no byte is copied. The upload's own
+//! the listed parts together by writing the object's record: no byte is copied; its checksum is
+//! the COMPOSITE checksum of the parts' or, for FULL_OBJECT, their CRCs combined. The upload's own
 //! record lives in R2 as well (`upload/<bucket>/<upload>`), so that it is visible at once wherever
 //! the next request runs.
 
@@ -17,6 +18,7 @@ use super::put::{commit, discard_blob, receive_blob, validate_key, NewAttributes
 use super::{load_record, owned_bucket, random_bytes, read_small_body, UploadPlan};
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
+use crate::crc_combine;
 use crate::error::{ErrorCode, S3Error};
 use crate::multipart_xml::{self, CompleteResult};
 use crate::names;
@@ -58,6 +60,9 @@ pub struct UploadRecord {
     /// `x-amz-checksum-algorithm` as S3 names it (CRC32, ...): every part carries one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_algorithm: Option<String>,
+    /// `COMPOSITE` or `FULL_OBJECT`, with an algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
     /// Canonical id of the bucket's owner.
     pub owner: String,
 }
@@ -67,6 +72,7 @@ pub mod upload_field {
     pub const KEY: &str = "key";
     pub const STORAGE_CLASS: &str = "c";
     pub const CHECKSUM_ALGORITHM: &str = "a";
+    pub const CHECKSUM_TYPE: &str = "t";
 }
 
 impl UploadRecord {
@@ -79,6 +85,9 @@ impl UploadRecord {
         if let Some(alg) = &self.checksum_algorithm {
             custom.insert(upload_field::CHECKSUM_ALGORITHM.to_string(), alg.clone());
         }
+        if let Some(kind) = &self.checksum_type {
+            custom.insert(upload_field::CHECKSUM_TYPE.to_string(), kind.clone());
+        }
         custom
     }
 
@@ -86,6 +95,13 @@ impl UploadRecord {
         self.checksum_algorithm
             .as_deref()
             .and_then(ChecksumAlgorithm::from_name)
+    }
+
+    /// The checksum type, for an upload with an algorithm (uploads recorded before types were
+    /// kept are COMPOSITE).
+    pub fn checksum_type(&self) -> Option<&str> {
+        self.algorithm()
+            .map(|_| self.checksum_type.as_deref().unwrap_or(COMPOSITE))
     }
 }
 
@@ -182,23 +198,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
             )
         })?),
     };
-    let full_object = match head.header("x-amz-checksum-type") {
-        None => algorithm == Some(ChecksumAlgorithm::Crc64Nvme),
-        Some(t) if t.eq_ignore_ascii_case("FULL_OBJECT") => true,
-        Some(t) if t.eq_ignore_ascii_case("COMPOSITE") => false,
-        Some(_) => {
-            return Err(S3Error::with_message(
-                ErrorCode::InvalidRequest,
-                "Value for x-amz-checksum-type header is invalid.",
-            ))
-        }
-    };
-    if full_object {
-        return Err(S3Error::with_message(
-            ErrorCode::NotImplemented,
-            "Full-object checksums of multipart uploads are not implemented yet by s3edge; use the COMPOSITE type.",
-        ));
-    }
+    let checksum_type = checksum_type(head.header("x-amz-checksum-type"), algorithm)?;
     let bucket_record = owned_bucket(ctx, call).await?;
     let upload_id = new_upload_id(ctx.now_millis);
     let record = UploadRecord {
@@ -209,6 +209,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
         storage_class: attributes.storage_class,
         tags: attributes.tags,
         checksum_algorithm: algorithm.map(|a| a.as_str().to_string()),
+        checksum_type: checksum_type.map(str::to_string),
         owner: bucket_record.owner,
     };
     ctx.store
@@ -219,12 +220,51 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
         )
         .await?;
     let mut response = Response::xml(200, multipart_xml::initiate_result(bucket, key, &upload_id));
-    if let Some(alg) = algorithm {
+    if let (Some(alg), Some(kind)) = (algorithm, checksum_type) {
         response = response
             .header("x-amz-checksum-algorithm", alg.as_str())
-            .header("x-amz-checksum-type", "COMPOSITE");
+            .header("x-amz-checksum-type", kind);
     }
     Ok(response)
+}
+
+pub const COMPOSITE: &str = "COMPOSITE";
+pub const FULL_OBJECT: &str = "FULL_OBJECT";
+
+/// The checksum type of a new upload: `x-amz-checksum-type` if given, else S3's default for the
+/// algorithm (FULL_OBJECT for CRC64NVME, its only type; COMPOSITE for the others). A CRC can be
+/// either; a SHA only COMPOSITE, since SHA values cannot be combined.
+fn checksum_type(
+    given: Option<&str>,
+    algorithm: Option<ChecksumAlgorithm>,
+) -> Result<Option<&'static str>, S3Error> {
+    let invalid = |message: String| Err(S3Error::with_message(ErrorCode::InvalidRequest, message));
+    let Some(alg) = algorithm else {
+        return match given {
+            None => Ok(None),
+            Some(_) => invalid(
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+                    .to_string(),
+            ),
+        };
+    };
+    let kind = match given.map(str::trim) {
+        None if alg == ChecksumAlgorithm::Crc64Nvme => FULL_OBJECT,
+        None => COMPOSITE,
+        Some(t) if t.eq_ignore_ascii_case(FULL_OBJECT) => FULL_OBJECT,
+        Some(t) if t.eq_ignore_ascii_case(COMPOSITE) => COMPOSITE,
+        Some(_) => return invalid("Value for x-amz-checksum-type header is invalid.".to_string()),
+    };
+    let lower = alg.as_str().to_ascii_lowercase();
+    match kind {
+        FULL_OBJECT if !crc_combine::is_combinable(alg) => invalid(format!(
+            "The FULL_OBJECT checksum type cannot be used with the {lower} checksum algorithm."
+        )),
+        COMPOSITE if alg == ChecksumAlgorithm::Crc64Nvme => invalid(format!(
+            "The COMPOSITE checksum type cannot be used with the {lower} checksum algorithm."
+        )),
+        kind => Ok(Some(kind)),
+    }
 }
 
 /// R2 custom metadata of a part blob: which upload (and, once completed, which object) owns it.
@@ -399,6 +439,47 @@ fn composite_checksum(alg: ChecksumAlgorithm, parts: &[&StoredPart]) -> Option<S
     Some(format!("{}-{}", checksum::checksum(alg, &raw), parts.len()))
 }
 
+/// The full-object checksum: the parts' CRCs combined as if computed over the whole object.
+fn full_object_checksum(alg: ChecksumAlgorithm, parts: &[&StoredPart]) -> Option<String> {
+    let pieces: Option<Vec<(&str, u64)>> = parts
+        .iter()
+        .map(|p| p.checksum.as_deref().map(|c| (c, p.size)))
+        .collect();
+    crc_combine::combine(alg, &pieces?)
+}
+
+/// What the client may claim of the whole object on Complete: its checksum (`x-amz-checksum-*`,
+/// a full-object value, or a composite one with its `-N`) and its size (`x-amz-mp-object-size`).
+fn check_whole_object_claims(
+    call: &Call<'_>,
+    algorithm: Option<ChecksumAlgorithm>,
+    computed: Option<&str>,
+    size: u64,
+) -> Result<(), S3Error> {
+    if let Some(alg) = algorithm {
+        if let (Some(claimed), Some(computed)) = (call.head.header(alg.header_name()), computed) {
+            if claimed.trim() != computed {
+                return Err(S3Error::with_message(
+                    ErrorCode::BadDigest,
+                    format!(
+                        "The {} you specified did not match the calculated checksum.",
+                        alg.as_str().to_ascii_lowercase()
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(claimed) = call.head.header("x-amz-mp-object-size") {
+        if claimed.trim().parse::<u64>().ok() != Some(size) {
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                format!("The provided 'x-amz-mp-object-size' header value {claimed} does not match what was computed: {size}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
@@ -409,7 +490,18 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     let upload_id = upload_id_param(call);
     let bucket_record = owned_bucket(ctx, call).await?;
     let upload = load_upload(ctx, bucket, key, &upload_id).await?;
-    let body = read_small_body(ctx, call, body, COMPLETE_BODY_MAX).await?;
+    // Here `x-amz-checksum-*` claims the whole object's checksum, not the XML body's: the body
+    // is read as if it were not there (the claim is checked below).
+    let mut body_head = call.head.clone();
+    body_head
+        .headers
+        .retain(|(name, _)| checksum::ChecksumAlgorithm::from_header_name(name).is_none());
+    let body_call = Call {
+        head: &body_head,
+        route: call.route.clone(),
+        auth: call.auth.clone(),
+    };
+    let body = read_small_body(ctx, &body_call, body, COMPLETE_BODY_MAX).await?;
     let requested = multipart_xml::parse_complete(&body)?;
     if requested.windows(2).any(|w| w[0].number >= w[1].number) {
         return Err(S3Error::new(ErrorCode::InvalidPartOrder));
@@ -447,18 +539,25 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     )?;
 
     let algorithm = upload.algorithm();
-    let composite = algorithm.and_then(|alg| composite_checksum(alg, &chosen));
+    let kind = upload.checksum_type();
+    let checksum = match (algorithm, kind) {
+        (Some(alg), Some(FULL_OBJECT)) => full_object_checksum(alg, &chosen),
+        (Some(alg), _) => composite_checksum(alg, &chosen),
+        _ => None,
+    };
+    let size: u64 = chosen.iter().map(|p| p.size).sum();
+    check_whole_object_claims(call, algorithm, checksum.as_deref(), size)?;
     let record = ObjectRecord {
         key: key.to_string(),
         blob: String::new(),
-        size: chosen.iter().map(|p| p.size).sum(),
+        size,
         etag: multipart_etag(chosen.iter().map(|p| p.etag.as_str())),
         last_modified_millis: ctx.now_millis,
         headers: upload.headers.clone(),
         user_metadata: upload.user_metadata.clone(),
         storage_class: upload.storage_class.clone(),
         checksum: algorithm
-            .zip(composite.clone())
+            .zip(checksum.clone())
             .map(|(alg, value)| (alg.as_str().to_string(), value)),
         owner: Some(bucket_record.owner),
         layout: Layout::Multipart,
@@ -471,7 +570,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
                 checksum: p.checksum.clone(),
             })
             .collect(),
-        checksum_type: composite.as_ref().map(|_| "COMPOSITE".to_string()),
+        checksum_type: checksum.as_ref().and(kind).map(str::to_string),
         tags: upload.tags.clone(),
     };
     commit(ctx, bucket, &record, previous.as_ref()).await?;
@@ -485,7 +584,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         bucket,
         key,
         etag: &record.etag,
-        checksum: algorithm.zip(composite),
+        checksum: algorithm.zip(checksum),
         checksum_type: record.checksum_type.as_deref(),
     };
     Ok(Response::xml(200, result.to_xml()))

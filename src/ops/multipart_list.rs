@@ -89,7 +89,7 @@ pub async fn list_parts<S: MetaStore + BlobStore>(
             })
             .collect(),
         checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
-        checksum_type: algorithm.map(|_| "COMPOSITE"),
+        checksum_type: upload.checksum_type(),
     };
     Ok(Response::xml(200, result.to_xml()))
 }
@@ -158,10 +158,13 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
                     .cloned()
                     .unwrap_or_else(|| "STANDARD".to_string()),
                 checksum_algorithm: entry.custom.get(upload_field::CHECKSUM_ALGORITHM).cloned(),
-                checksum_type: entry
-                    .custom
-                    .get(upload_field::CHECKSUM_ALGORITHM)
-                    .map(|_| "COMPOSITE".to_string()),
+                checksum_type: entry.custom.get(upload_field::CHECKSUM_ALGORITHM).map(|_| {
+                    entry
+                        .custom
+                        .get(upload_field::CHECKSUM_TYPE)
+                        .cloned()
+                        .unwrap_or_else(|| "COMPOSITE".to_string())
+                }),
             });
         }
         match page.cursor {

@@ -10,7 +10,9 @@ import subprocess
 import time
 
 import pytest
+import boto3
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from s3e2e import (
@@ -572,6 +574,43 @@ def test_composite_checksum(s3, bucket, five_mib, algorithm):
     got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
     assert got.get(field) in (None, expected)
     assert got["Body"].read() == b"".join(parts)
+
+
+def test_full_object_crc32_checksum(s3, bucket, five_mib):
+    # FULL_OBJECT: the object's CRC32 is the CRC32 of all its bytes (the parts' CRCs combined),
+    # with no -N; a wrong whole-object claim on Complete is refused.
+    import base64
+    import zlib
+
+    parts = [five_mib, b"the last part of a full-object upload"]
+    whole = b"".join(parts)
+    expected = base64.b64encode(zlib.crc32(whole).to_bytes(4, "big")).decode()
+    uid = start(s3, bucket, "k", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+    done = put_parts(s3, bucket, "k", uid, parts, ChecksumAlgorithm="CRC32")
+    listed = s3.list_parts(Bucket=bucket, Key="k", UploadId=uid)
+    assert listed["ChecksumType"] == "FULL_OBJECT"
+    wrong = base64.b64encode((zlib.crc32(whole) ^ 1).to_bytes(4, "big")).decode()
+    # botocore retries BadDigest with backoff; one attempt is enough to see it.
+    once = boto3.client(
+        "s3", endpoint_url=s3.meta.endpoint_url,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+    with pytest.raises(ClientError) as err:
+        once.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": done},
+            ChecksumCRC32=wrong, ChecksumType="FULL_OBJECT",
+        )
+    assert err.value.response["Error"]["Code"] == "BadDigest"
+    r = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": done},
+        ChecksumCRC32=expected, ChecksumType="FULL_OBJECT", MpuObjectSize=len(whole),
+    )
+    assert r["ChecksumCRC32"] == expected
+    assert r["ChecksumType"] == "FULL_OBJECT"
+    head = s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"] == expected
+    assert head["ChecksumType"] == "FULL_OBJECT"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == whole
 
 
 # ---------------------------------------------------------------- ListParts
