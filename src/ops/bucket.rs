@@ -7,7 +7,7 @@ use crate::listing::{self, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
 use crate::service::{Call, Ctx, OpResult, Response};
-use crate::store::{BlobListOptions, BlobStore, MetaStore, StoreResult};
+use crate::store::{self, BlobStore, MetaStore, StoreResult};
 use crate::xml;
 
 /// Metadata stored beside an owner's bucket entry so that ListBuckets needs one KV list call.
@@ -82,23 +82,11 @@ async fn abort_uploads<S: MetaStore + BlobStore>(
     bucket: &str,
 ) -> StoreResult<()> {
     let prefix = names::upload_prefix(bucket);
-    loop {
-        let page = ctx
-            .store
-            .list_blobs(BlobListOptions {
-                prefix: &prefix,
-                limit: 1000,
-                ..BlobListOptions::default()
-            })
-            .await?;
-        if page.entries.is_empty() {
-            return Ok(());
-        }
-        for entry in page.entries {
-            let upload_id = &entry.name[prefix.len()..];
-            super::multipart::discard_upload(ctx, bucket, upload_id, None).await?;
-        }
+    for entry in store::list_all(ctx.store, &prefix).await? {
+        let upload_id = &entry.name[prefix.len()..];
+        super::multipart::discard_upload(ctx, bucket, upload_id, None).await?;
     }
+    Ok(())
 }
 
 pub async fn head_bucket<S: MetaStore + BlobStore>(

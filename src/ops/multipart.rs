@@ -24,7 +24,7 @@ use crate::multipart_xml::{self, CompleteResult};
 use crate::names;
 use crate::record::{ContentHeaders, Layout, ObjectRecord, Segment};
 use crate::service::{Call, Ctx, OpResult, Response};
-use crate::store::{BlobListOptions, BlobStore, MetaStore, StoreResult};
+use crate::store::{self, BlobListOptions, BlobStore, MetaStore, StoreResult};
 use crate::tagging::TagSet;
 
 /// S3's smallest part, except the last.
@@ -617,28 +617,14 @@ pub async fn discard_upload<S: MetaStore + BlobStore>(
         names::part_record_prefix(bucket, upload_id),
         names::part_prefix(bucket, upload_id),
     ] {
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = ctx
-                .store
-                .list_blobs(BlobListOptions {
-                    prefix: &prefix,
-                    cursor: cursor.as_deref(),
-                    limit: 1000,
-                    ..BlobListOptions::default()
-                })
-                .await?;
-            let doomed: Vec<String> = page
-                .entries
-                .into_iter()
-                .map(|e| e.name)
-                .filter(|name| keep.is_none_or(|record| !record.holds(name)))
-                .collect();
-            BlobStore::delete_blobs(ctx.store, &doomed).await?;
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+        let doomed: Vec<String> = store::list_all(ctx.store, &prefix)
+            .await?
+            .into_iter()
+            .map(|e| e.name)
+            .filter(|name| keep.is_none_or(|record| !record.holds(name)))
+            .collect();
+        for batch in doomed.chunks(store::BLOB_BATCH_MAX) {
+            BlobStore::delete_blobs(ctx.store, batch).await?;
         }
     }
     Ok(())

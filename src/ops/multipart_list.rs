@@ -5,7 +5,7 @@
 //! the bucket, so its cost grows with their number (see README, limitations).
 
 use super::multipart::{
-    initiated_millis, list_stored_parts, load_upload, upload_field, upload_id_param,
+    initiated_millis, list_stored_parts, load_upload, upload_field, upload_id_param, COMPOSITE,
 };
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
@@ -13,7 +13,7 @@ use crate::error::{ErrorCode, S3Error};
 use crate::multipart_xml::{ListPartsResult, ListUploadsResult, ListedPart, ListedUpload};
 use crate::names;
 use crate::service::{Call, Ctx, OpResult, Response};
-use crate::store::{BlobListOptions, BlobStore, MetaStore};
+use crate::store::{self, BlobStore, MetaStore};
 use crate::xml::Owner;
 
 const PAGE_MAX: usize = 1000;
@@ -127,50 +127,28 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
     };
     let bucket_record = owned_bucket(ctx, call).await?;
 
-    let mut uploads = Vec::new();
     let records = names::upload_prefix(bucket);
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = ctx
-            .store
-            .list_blobs(BlobListOptions {
-                prefix: &records,
-                cursor: cursor.as_deref(),
-                limit: 1000,
-                ..BlobListOptions::default()
-            })
-            .await?;
-        for entry in page.entries {
-            let Some(key) = entry.custom.get(upload_field::KEY) else {
-                continue;
-            };
-            if !key.starts_with(&prefix) {
-                continue;
-            }
-            let upload_id = entry.name[records.len()..].to_string();
-            uploads.push(ListedUpload {
-                key: key.clone(),
-                initiated_millis: initiated_millis(&upload_id),
-                upload_id,
-                storage_class: entry
-                    .custom
-                    .get(upload_field::STORAGE_CLASS)
-                    .cloned()
-                    .unwrap_or_else(|| "STANDARD".to_string()),
-                checksum_algorithm: entry.custom.get(upload_field::CHECKSUM_ALGORITHM).cloned(),
-                checksum_type: entry.custom.get(upload_field::CHECKSUM_ALGORITHM).map(|_| {
-                    entry
-                        .custom
-                        .get(upload_field::CHECKSUM_TYPE)
-                        .cloned()
-                        .unwrap_or_else(|| "COMPOSITE".to_string())
-                }),
-            });
+    let mut uploads = Vec::new();
+    for entry in store::list_all(ctx.store, &records).await? {
+        let Some(key) = entry.custom.get(upload_field::KEY) else {
+            continue;
+        };
+        if !key.starts_with(&prefix) {
+            continue;
         }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+        let upload_id = entry.name[records.len()..].to_string();
+        let custom = |name: &str| entry.custom.get(name).cloned();
+        uploads.push(ListedUpload {
+            key: key.clone(),
+            initiated_millis: initiated_millis(&upload_id),
+            upload_id,
+            storage_class: custom(upload_field::STORAGE_CLASS)
+                .unwrap_or_else(|| "STANDARD".to_string()),
+            checksum_algorithm: custom(upload_field::CHECKSUM_ALGORITHM),
+            checksum_type: custom(upload_field::CHECKSUM_ALGORITHM).map(|_| {
+                custom(upload_field::CHECKSUM_TYPE).unwrap_or_else(|| COMPOSITE.to_string())
+            }),
+        });
     }
     uploads.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
 

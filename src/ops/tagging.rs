@@ -6,6 +6,7 @@
 use super::{load_record, owned_bucket, read_small_body, readable_record};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
+use crate::record::BucketRecord;
 use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::tagging::{self, Owner, TagSet};
@@ -88,13 +89,7 @@ pub async fn put_bucket_tagging<S: MetaStore + BlobStore>(
     let mut record = owned_bucket(ctx, call).await?;
     let body = read_small_body(ctx, call, body, TAGGING_BODY_MAX).await?;
     record.tags = Some(tagging::parse_xml(&body, Owner::Bucket)?);
-    MetaStore::put(
-        ctx.store,
-        &names::bucket_record(call.bucket()),
-        &record.to_json(),
-        None,
-    )
-    .await?;
+    save_bucket(ctx, call.bucket(), &record).await?;
     Ok(Response::new(204))
 }
 
@@ -104,13 +99,22 @@ pub async fn delete_bucket_tagging<S: MetaStore + BlobStore>(
 ) -> OpResult<S::Body> {
     let mut record = owned_bucket(ctx, call).await?;
     if record.tags.take().is_some() {
-        MetaStore::put(
-            ctx.store,
-            &names::bucket_record(call.bucket()),
-            &record.to_json(),
-            None,
-        )
-        .await?;
+        save_bucket(ctx, call.bucket(), &record).await?;
     }
     Ok(Response::new(204))
+}
+
+async fn save_bucket<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &BucketRecord,
+) -> Result<(), S3Error> {
+    MetaStore::put(
+        ctx.store,
+        &names::bucket_record(bucket),
+        &record.to_json(),
+        None,
+    )
+    .await?;
+    Ok(())
 }

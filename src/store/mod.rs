@@ -131,3 +131,28 @@ pub trait BlobStore {
     /// Reads a small request body (an XML document) into memory, refusing more than `limit` bytes.
     async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error>;
 }
+
+/// R2's most names per `delete` call (and entries per `list` call).
+pub const BLOB_BATCH_MAX: usize = 1000;
+
+/// Every entry under `prefix`, in name order, page after page (for prefixes known to be small:
+/// one upload's parts, one bucket's in-progress uploads).
+pub async fn list_all<B: BlobStore>(blobs: &B, prefix: &str) -> StoreResult<Vec<BlobEntry>> {
+    let mut entries = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = blobs
+            .list_blobs(BlobListOptions {
+                prefix,
+                cursor: cursor.as_deref(),
+                limit: BLOB_BATCH_MAX as u32,
+                ..BlobListOptions::default()
+            })
+            .await?;
+        entries.extend(page.entries);
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(entries),
+        }
+    }
+}
