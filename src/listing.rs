@@ -13,6 +13,8 @@ pub mod field {
     pub const MODIFIED: &str = "m";
     pub const STORAGE_CLASS: &str = "c";
     pub const CHECKSUM_ALGORITHM: &str = "a";
+    /// The checksum type, present only when it is not FULL_OBJECT (a composite multipart one).
+    pub const CHECKSUM_TYPE: &str = "t";
     /// The full key, present only when the entry's name had to be truncated.
     pub const FULL_KEY: &str = "k";
 }
@@ -34,6 +36,8 @@ pub struct ListedObject {
     pub last_modified_millis: i64,
     pub storage_class: String,
     pub checksum_algorithm: Option<String>,
+    /// `FULL_OBJECT` or `COMPOSITE`, with an algorithm.
+    pub checksum_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +215,8 @@ fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<L
             .and_then(|m| m.parse().ok())
             .unwrap_or(entry.uploaded_millis),
         storage_class: meta(field::STORAGE_CLASS).unwrap_or_else(|| "STANDARD".to_string()),
+        checksum_type: meta(field::CHECKSUM_ALGORITHM)
+            .map(|_| meta(field::CHECKSUM_TYPE).unwrap_or_else(|| "FULL_OBJECT".to_string())),
         checksum_algorithm: meta(field::CHECKSUM_ALGORITHM),
         key,
     }))

@@ -659,6 +659,9 @@ fn copies_of_multipart_objects_and_part_copies() {
         Some(format!("{}-1", crc32_b64(&raw)).as_str())
     );
     assert_eq!(head.header("x-amz-checksum-type"), Some("COMPOSITE"));
+    let listed = env.list_v2(BUCKET, &[("prefix", "summed")]).text();
+    assert_eq!(xml_values(&listed, "ChecksumAlgorithm"), ["CRC32"]);
+    assert_eq!(xml_values(&listed, "ChecksumType"), ["COMPOSITE"]);
 
     // CopyObject asked for a checksum computes it over the copied bytes.
     let with_sum = copy(
@@ -935,6 +938,8 @@ fn full_object_checksums_combine_the_parts() {
             .send();
         assert_eq!(head.header(header), Some(sum.as_str()), "{alg}");
         assert_eq!(head.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+        let listed = env.list_v2(BUCKET, &[("prefix", "full")]).text();
+        assert_eq!(xml_values(&listed, "ChecksumType"), ["FULL_OBJECT"]);
         assert!(env.get(BUCKET, "full").body == whole);
     }
     for (alg, kind) in [("SHA256", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE")] {

@@ -123,10 +123,7 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
                 size: o.size,
                 storage_class: o.storage_class,
                 owner: owner.clone(),
-                checksum_type: o
-                    .checksum_algorithm
-                    .as_ref()
-                    .map(|_| "FULL_OBJECT".to_string()),
+                checksum_type: o.checksum_type,
                 checksum_algorithm: o
                     .checksum_algorithm
                     .as_deref()

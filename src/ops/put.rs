@@ -272,6 +272,13 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     if let Some((alg, _)) = &record.checksum {
         custom.insert(field::CHECKSUM_ALGORITHM.to_string(), alg.clone());
     }
+    if let Some(kind) = record
+        .checksum_type
+        .as_ref()
+        .filter(|t| *t != "FULL_OBJECT")
+    {
+        custom.insert(field::CHECKSUM_TYPE.to_string(), kind.clone());
+    }
     if let names::IndexName::Truncated { .. } = index {
         custom.insert(field::FULL_KEY.to_string(), record.key.clone());
     }
