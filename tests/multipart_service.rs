@@ -55,6 +55,12 @@ fn part(env: &Env, key: &str, upload: &str, number: u16, body: &[u8]) -> (u16, S
     (number, resp.header("etag").unwrap().to_string())
 }
 
+/// A well-formed upload id that is not `upload` (its last hex digit changed).
+fn other_upload_id(upload: &str) -> String {
+    let last = if upload.ends_with('0') { '1' } else { '0' };
+    format!("{}{last}", &upload[..upload.len() - 1])
+}
+
 fn complete_body(parts: &[(u16, String)]) -> Vec<u8> {
     let mut xml = String::from("<CompleteMultipartUpload>");
     for (number, etag) in parts {
@@ -235,7 +241,7 @@ fn complete_checks_the_part_list_and_changes_nothing_when_refused() {
     complete(
         &env,
         key,
-        &format!("{}0", &upload[..31]),
+        &other_upload_id(&upload),
         std::slice::from_ref(&p1),
     )
     .assert_error(404, "NoSuchUpload");
