@@ -4,8 +4,10 @@
 use crate::auth::{self, credentials::Users, Authenticated};
 use crate::error::{ErrorCode, S3Error};
 use crate::ops;
+use crate::preflight::{self, Preflight};
 use crate::request::RequestHead;
 use crate::router::{self, Operation, Route, RouterConfig};
+use crate::runtime_encoding;
 use crate::store::{BlobStore, MetaStore};
 
 /// Settings read once per isolate from the Worker's vars and secrets.
@@ -15,6 +17,8 @@ pub struct Config {
     pub router: RouterConfig,
     /// Answered by GetBucketLocation for buckets created without a constraint.
     pub region: String,
+    /// Answer preflights (`x-s3edge-preflight`, see `preflight`): set for the local front only.
+    pub expect_preflight: bool,
 }
 
 /// Everything a handler needs besides the request: storage, settings, the clock and the request id.
@@ -79,6 +83,36 @@ impl<B> Response<B> {
 
 pub type OpResult<B> = Result<Response<B>, S3Error>;
 
+/// Handles one request through a [`Preflight`] store: an active one (the front asked, and the
+/// Worker allows it) answers `204` with `x-s3edge-preflight: continue` when the request reached
+/// its body or a write, and otherwise its final answer marked `final`.
+pub async fn handle_gated<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, Preflight<'_, S>>,
+    head: RequestHead,
+    body: S::Body,
+) -> Response<S::Body> {
+    let answer = handle(ctx, head, body).await;
+    if !ctx.store.is_active() {
+        return answer;
+    }
+    if ctx.store.body_wanted() {
+        return Response::new(204)
+            .header(preflight::HEADER, "continue")
+            .header("x-amz-request-id", ctx.request_id.clone());
+    }
+    answer.header(preflight::HEADER, "final")
+}
+
+/// True when this request asks for a preflight and the Worker is configured to answer one;
+/// its head then describes the body the front holds back.
+pub fn take_preflight(config: &Config, head: &mut RequestHead) -> bool {
+    if !config.expect_preflight || head.header(preflight::HEADER).is_none() {
+        return false;
+    }
+    preflight::restore_framing(head);
+    true
+}
+
 /// Handles one request end to end; never fails: errors become S3 error responses.
 pub async fn handle<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
@@ -104,6 +138,7 @@ pub async fn handle<S: MetaStore + BlobStore>(
         .headers
         .push(("x-amz-id-2".into(), ctx.request_id.clone()));
     response.headers.push(("server".into(), "s3edge".into()));
+    runtime_encoding::shield(&mut response.headers, head.header("accept-encoding"));
     response
 }
 

@@ -1,10 +1,10 @@
-// Starts the built Worker in Miniflare (workerd) with KV and R2 persisted on disk, behind a small
-// HTTP front that answers `Expect: 100-continue` (workerd never does, so SDK PUTs would otherwise
-// wait a second for it) and passes every byte through untouched.
-import http from "node:http";
+// Starts the built Worker in Miniflare (workerd) with KV and R2 persisted on disk, behind the
+// small HTTP front of front.mjs that answers `Expect: 100-continue` (workerd never does, so SDK
+// PUTs would otherwise wait a second for it) and passes every byte through untouched.
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { BUILD_DIR } from "./common.mjs";
+import { createFront } from "./front.mjs";
 
 /**
  * @param {object} options
@@ -14,8 +14,10 @@ import { BUILD_DIR } from "./common.mjs";
  * @param {string} [options.scriptPath] Worker module (defaults to the built s3edge Worker)
  * @param {boolean} [options.direct] serve workerd's port without the front (for measurements)
  * @param {boolean} [options.testHooks] answer `/__s3edge/*` on the front (see `testHook`)
+ * @param {boolean} [options.preflight] ask the Worker before answering `Expect: 100-continue`
+ *        (s3edge answers preflights; another Worker, such as the bench's pass-through, does not)
  */
-export async function startServer({ stateDir, port, bindings, scriptPath, direct = false, testHooks = false }) {
+export async function startServer({ stateDir, port, bindings, scriptPath, direct = false, testHooks = false, preflight = !scriptPath }) {
   const script = scriptPath ?? path.join(BUILD_DIR, "index.js");
   const mf = new Miniflare({
     modules: true,
@@ -26,86 +28,46 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     kvNamespaces: ["S3EDGE_META"],
     r2Buckets: ["S3EDGE_BLOBS"],
     defaultPersistRoot: stateDir,
-    bindings,
+    // The front asks the Worker for preflights (answers to `Expect: 100-continue`).
+    bindings: direct || !preflight ? bindings : { ...bindings, S3EDGE_EXPECT_PREFLIGHT: "1" },
     host: "127.0.0.1",
     port: direct ? port : 0,
+    // The front's way in: the Worker's own socket, past Miniflare's entry worker (which, like
+    // Cloudflare's edge, replaces Accept-Encoding and compresses text answers).
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     cf: false,
   });
   const inner = await mf.ready;
   if (direct) {
     return { url: inner.href.replace(/\/$/, ""), close: () => mf.dispose(), mf };
   }
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const front = http.createServer((req, res) => {
-    if (testHooks && req.url.startsWith("/__s3edge/")) {
-      testHook(mf, req, res).catch((err) => {
-        res.writeHead(500, { "content-type": "text/plain" });
-        res.end(String(err?.stack ?? err));
-      });
-      return;
-    }
-    const headers = { ...req.headers };
-    delete headers.expect;
-    if (dropsIdentityEncoding(req, headers)) delete headers["accept-encoding"];
-    // workerd was seen resetting kept-alive connections to it while it took a body of several
-    // hundred MiB: the next request on such a socket failed before any answer. A large body
-    // gets a connection of its own, closed after the answer, and a request without a body that
-    // meets a reset connection is sent again once, on a fresh one.
-    const large = Number(headers["content-length"] ?? 0) > LARGE_BODY;
-    if (large) headers.connection = "close";
-    const bodiless = !headers["transfer-encoding"] && Number(headers["content-length"] ?? 0) === 0;
-    const send = (retry) => {
-      const upstream = http.request(
-        {
-          host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers,
-          agent: large || retry ? false : agent,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-          answer.pipe(res);
-        },
-      );
-      upstream.on("error", (err) => {
-        if (!retry && bodiless && !res.headersSent && ["ECONNRESET", "EPIPE"].includes(err.code)) {
-          send(true);
-          return;
+  const workerSocket = await mf.unsafeGetDirectURL();
+  const front = createFront({
+    upstream: workerSocket,
+    preflight,
+    intercept: testHooks
+      ? (req, res) => {
+          if (!req.url.startsWith("/__s3edge/")) return false;
+          testHook(mf, req, res).catch((err) => {
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end(String(err?.stack ?? err));
+          });
+          return true;
         }
-        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-        res.end(`s3edge front: ${err.message}`);
-      });
-      if (bodiless) upstream.end();
-      else req.pipe(upstream);
-    };
-    send(false);
+      : undefined,
   });
-  front.keepAliveTimeout = 30_000;
   await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));
   const { port: boundPort } = front.address();
   return {
     url: `http://127.0.0.1:${boundPort}`,
+    // Miniflare's own port: requests there pass its entry worker, as they would Cloudflare's edge.
+    workerdUrl: inner.href.replace(/\/$/, ""),
     mf,
     close: async () => {
       await new Promise((resolve) => front.close(resolve));
-      agent.destroy();
       await mf.dispose();
     },
   };
-}
-
-/** Bodies above this size go to workerd on a connection of their own (see the front). */
-const LARGE_BODY = 32 * 1024 * 1024;
-
-/**
- * `Accept-Encoding: identity` (what boto3 sends) only says what is acceptable anyway, but Miniflare,
- * like Cloudflare's edge, then strips a stored `Content-Encoding: gzip` from text responses. S3
- * returns the stored header as is, so the front leaves that request header out, unless it is signed.
- */
-function dropsIdentityEncoding(req, headers) {
-  if ((headers["accept-encoding"] ?? "").trim().toLowerCase() !== "identity") return false;
-  const auth = headers.authorization ?? "";
-  const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
-  const signed = /SignedHeaders=([^,\s]+)/.exec(auth)?.[1] ?? new URLSearchParams(query).get("X-Amz-SignedHeaders") ?? "";
-  return !signed.toLowerCase().split(";").includes("accept-encoding");
 }
 
 /** The Worker's vars and secrets for the given harness settings. */

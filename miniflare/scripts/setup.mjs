@@ -52,6 +52,14 @@ function pythonPackages() {
   run("python3", ["-m", "pip", "install", "--quiet", "boto3", "awscli", "pytest", "requests"]);
 }
 
+/** rclone (Debian's package) for the rclone end-to-end test. */
+function rclone() {
+  if (output("rclone", ["version"]) !== null) return;
+  log("installing rclone (apt-get)");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "rclone"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
+
 function sourceHash() {
   const hash = createHash("sha256");
   const files = ["Cargo.toml", "Cargo.lock", "wrangler.toml"];
@@ -94,7 +102,10 @@ try {
   wasmTarget();
   cargoTool("worker-build", "worker-build", WORKER_BUILD_VERSION, ["--locked"]);
   cargoTool("wasm-bindgen", "wasm-bindgen-cli", lockedVersion("wasm-bindgen"), []);
-  if (forTests) pythonPackages();
+  if (forTests) {
+    pythonPackages();
+    rclone();
+  }
   buildWorker();
 } catch (err) {
   console.error(`[s3edge setup] ${err.message}`);

@@ -61,6 +61,7 @@ console.log(`\nWorker under test: ${server.url} (state in ${stateDir}); with bas
 const env = {
   ...process.env,
   S3EDGE_ENDPOINT: server.url,
+  S3EDGE_WORKERD_ENDPOINT: server.workerdUrl,
   AWS_ACCESS_KEY_ID: USERS[0].accessKeyId,
   AWS_SECRET_ACCESS_KEY: USERS[0].secretAccessKey,
   S3EDGE_SECOND_ACCESS_KEY_ID: USERS[1].accessKeyId,

@@ -5,6 +5,7 @@ mod kv;
 mod r2;
 
 use crate::auth::credentials::Users;
+use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
 use crate::service::{self, Body, Config, Ctx};
@@ -49,6 +50,7 @@ fn config(env: &Env) -> Result<Config, String> {
                 .unwrap_or_default(),
         },
         region: var(env, "S3EDGE_REGION").unwrap_or_else(|| "us-east-1".to_string()),
+        expect_preflight: var(env, "S3EDGE_EXPECT_PREFLIGHT").as_deref() == Some("1"),
     })
 }
 
@@ -83,22 +85,51 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         r2: env.bucket(BLOBS_BINDING)?,
     };
     let url = req.url()?;
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let head = RequestHead::new(
+    let headers = client_headers(&req);
+    let mut head = RequestHead::new(
         req.method().as_ref(),
         url.path(),
         url.query().unwrap_or(""),
         headers,
     );
     let body: JsBody = req.inner().body();
+    let store = Preflight::new(&platform, service::take_preflight(config, &mut head));
     let ctx = Ctx {
-        store: &platform,
+        store: &store,
         config,
         now_millis: worker::Date::now().as_millis() as i64,
         request_id,
     };
-    let answer = service::handle(&ctx, head, body).await;
+    let answer = service::handle_gated(&ctx, head, body).await;
     to_worker_response(answer)
+}
+
+/// The request's headers as the client sent them. Cloudflare's edge and Miniflare replace
+/// `Accept-Encoding` with their own (`br, gzip`) and keep the client's value in
+/// `request.cf.clientAcceptEncoding` (empty when it sent none); a signature over
+/// `accept-encoding` covers the client's value, and so does `runtime_encoding::shield`.
+fn client_headers(req: &Request) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = req.headers().entries().collect();
+    if let Some(original) = client_accept_encoding(req) {
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case("accept-encoding"));
+        if !original.is_empty() {
+            headers.push(("accept-encoding".into(), original));
+        }
+    }
+    headers
+}
+
+fn client_accept_encoding(req: &Request) -> Option<String> {
+    let cf = js_sys::Reflect::get(req.inner(), &wasm_bindgen::JsValue::from_str("cf")).ok()?;
+    if !cf.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(
+        &cf,
+        &wasm_bindgen::JsValue::from_str("clientAcceptEncoding"),
+    )
+    .ok()?
+    .as_string()
 }
 
 fn to_worker_response(answer: service::Response<JsBody>) -> worker::Result<Response> {

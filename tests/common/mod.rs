@@ -12,6 +12,7 @@ use md5::{Digest as _, Md5};
 use s3edge::auth::credentials::Users;
 use s3edge::auth::sigv4;
 use s3edge::ops::sweep::{self, SweepReport};
+use s3edge::preflight::Preflight;
 use s3edge::record::ObjectRecord;
 use s3edge::request::RequestHead;
 use s3edge::router::RouterConfig;
@@ -106,6 +107,7 @@ impl Env {
                 users,
                 router: RouterConfig::default(),
                 region: REGION.to_string(),
+                expect_preflight: true,
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),
@@ -138,10 +140,19 @@ impl Env {
         }
     }
 
-    /// Runs one request through the service.
-    pub fn handle(&self, head: RequestHead, body: Vec<u8>) -> Resp {
-        let ctx = self.ctx();
-        let response = futures_executor::block_on(service::handle(&ctx, head, body));
+    /// Runs one request through the service, as the Worker's entry does (a preflight when the
+    /// request asks for one).
+    pub fn handle(&self, mut head: RequestHead, body: Vec<u8>) -> Resp {
+        let plain = self.ctx();
+        let preflight = service::take_preflight(&self.config, &mut head);
+        let store = Preflight::new(&self.store, preflight);
+        let ctx = Ctx {
+            store: &store,
+            config: plain.config,
+            now_millis: plain.now_millis,
+            request_id: plain.request_id,
+        };
+        let response = futures_executor::block_on(service::handle_gated(&ctx, head, body));
         let body = match response.body {
             Body::Empty => Vec::new(),
             Body::Bytes(bytes) => bytes,
