@@ -572,6 +572,18 @@ try {
   }
   log(`${BIG_MIB} MiB GET bodies verified (length and SHA-256): ` + targets.map((t) => `${t.name} ${t.bigBytesVerified.join(", ")} bytes`).join("; "));
 
+  // The same large transfers straight to workerd's own port (no front): what the front costs.
+  const straight = {
+    ...s3edge, name: "s3edge straight", client: makeClient(s3edge.innerUrl, `/${BUCKET}`, sign),
+    bigSha: [], bigBytesVerified: [],
+  };
+  const direct = {};
+  for (const [id, label, fn] of [["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut], ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet]]) {
+    direct[id] = await fn(straight);
+    log(`${label.padEnd(34)} ${"s3edge, straight to workerd".padEnd(12)} ${direct[id].rates.map((x) => fmt(x, 0)).join(", ")} MiB/s  workerd CPU ${fmt(direct[id].workerdCpuMs, 0)} ms`);
+  }
+  straight.client.agent.destroy();
+
   // boto3 through the front, then straight to workerd (the Expect: 100-continue wait).
   log("boto3 put_object (4 KiB, file-like body), 3 times through the front, 3 times straight to workerd");
   const boto3 = async (url, label, what) => {
@@ -610,21 +622,23 @@ try {
   // ------------------------------------------------------------ table
   const a = results.s3edge;
   const b = results["pass-through"];
-  const row = (figure, x, y, digits = 1) => rows.push([figure, fmt(x, digits), fmt(y, digits), ratio(x, y)]);
+  const row = (figure, x, y, digits = 1, straightX) =>
+    rows.push([figure, fmt(x, digits), fmt(y, digits), ratio(x, y),
+      straightX === undefined ? "–" : fmt(straightX, digits), straightX === undefined ? "–" : ratio(x, straightX)]);
   row("4 KiB PUT ops/s", a.put4k.opsPerSec, b.put4k.opsPerSec, 0);
   row("4 KiB PUT latency p50 (ms)", a.put4k.p50, b.put4k.p50, 2);
   row("4 KiB PUT latency p99 (ms)", a.put4k.p99, b.put4k.p99, 2);
   row("4 KiB GET ops/s", a.get4k.opsPerSec, b.get4k.opsPerSec, 0);
   row("4 KiB GET latency p50 (ms)", a.get4k.p50, b.get4k.p50, 2);
   row("4 KiB GET latency p99 (ms)", a.get4k.p99, b.get4k.p99, 2);
-  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0);
+  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0, median(direct.putBig.rates));
   row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, median(a.putBigCrc.rates), median(b.putBigCrc.rates), 0);
-  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0);
+  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0, median(direct.getBig.rates));
   row("workerd CPU ms / 4 KiB PUT", a.put4k.workerdCpuMs / a.put4k.ok, b.put4k.workerdCpuMs / b.put4k.ok, 3);
   row("workerd CPU ms / 4 KiB GET", a.get4k.workerdCpuMs / a.get4k.ok, b.get4k.workerdCpuMs / b.get4k.ok, 3);
-  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0);
+  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0, direct.putBig.workerdCpuMs / REPS);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, a.putBigCrc.workerdCpuMs / REPS, b.putBigCrc.workerdCpuMs / REPS, 0);
-  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0);
+  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0, direct.getBig.workerdCpuMs / REPS);
   row("client+front (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
   row("client+front (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
   row("workerd peak RSS (MiB, VmRSS every 50 ms)", s3edge.peakRssKiB / 1024, passthrough.peakRssKiB / 1024, 1);
@@ -633,8 +647,8 @@ try {
   const lines = [];
   lines.push(`s3edge ${commit}${dirty ? "+dirty" : ""}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}; pinning: ${pinNote}`);
   lines.push("");
-  lines.push("| figure | s3edge | pass-through | s3edge / pass-through |");
-  lines.push("|---|---:|---:|---:|");
+  lines.push("| figure | s3edge | pass-through | s3edge / pass-through | s3edge straight to workerd | through the front / straight |");
+  lines.push("|---|---:|---:|---:|---:|---:|");
   for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
   lines.push("");
   lines.push("| figure | value |");

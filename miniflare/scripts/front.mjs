@@ -5,6 +5,8 @@
 //   preflight, see src/preflight.rs): `100 Continue` when the Worker wants the body, else its
 //   final S3 error at once, the body never sent, and the connection closed after it (RFC 9110
 //   §10.1.1: the client may still send the body, which the front will not read);
+// - asks the same for a large body sent without `Expect`, and answers a refusal at once while
+//   it drains the body;
 // - relays an answer the Worker gives before the body ended (an early refusal) at once, and
 //   drains what the client still sends so the kept-alive connection serves the next request;
 // - otherwise passes requests and answers through as streams, untouched.
@@ -13,6 +15,10 @@ import http from "node:http";
 /** Bodies above this size go to workerd on a connection of their own (see `forward`). */
 const LARGE_BODY = 32 * 1024 * 1024;
 const PREFLIGHT = "x-s3edge-preflight";
+/** Bodies above this size (or of unknown size) are announced by a preflight even without
+ * `Expect`: a refusal is then answered before any of the body goes to workerd, and the front
+ * drains the body itself, faster than the Worker would (see `drain_unread` in the Worker). */
+const PREFLIGHT_ABOVE = 1024 * 1024;
 /** Hop-by-hop answer headers the front sets itself. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", PREFLIGHT]);
 
@@ -31,20 +37,28 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
 
   server.on("request", (req, res) => {
     if (intercept?.(req, res)) return;
-    forward(req, res);
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (askFirst && (length > PREFLIGHT_ABOVE || req.headers["transfer-encoding"] !== undefined)) {
+      preflight(req, res, false);
+    } else {
+      forward(req, res);
+    }
   });
   server.on("checkContinue", (req, res) => {
     if (intercept?.(req, res)) return;
     if (askFirst) {
-      preflight(req, res);
+      preflight(req, res, true);
     } else {
       res.writeContinue();
       forward(req, res);
     }
   });
 
-  /** Asks the Worker whether it wants this request's body. */
-  function preflight(req, res) {
+  /**
+   * Asks the Worker whether it wants this request's body. `expecting`: the client waits for
+   * `100 Continue`; otherwise it is already sending, and a refusal drains what it sends.
+   */
+  function preflight(req, res, expecting) {
     const headers = requestHeaders(req);
     const framing = headers["content-length"] !== undefined
       ? `content-length=${headers["content-length"]}`
@@ -55,11 +69,16 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
     const probe = http.request({ ...target, method: req.method, path: req.url, headers, agent }, (answer) => {
       if (answer.headers[PREFLIGHT] === "continue") {
         answer.resume();
-        res.writeContinue();
+        if (expecting) res.writeContinue();
         forward(req, res);
         return;
       }
-      res.writeHead(answer.statusCode ?? 502, [...answerHeaders(answer), "connection", "close"]);
+      if (expecting) {
+        res.writeHead(answer.statusCode ?? 502, [...answerHeaders(answer), "connection", "close"]);
+      } else {
+        res.writeHead(answer.statusCode ?? 502, answerHeaders(answer));
+        drain(req);
+      }
       answer.pipe(res);
     });
     probe.on("error", (err) => fail(res, err));
@@ -89,8 +108,7 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
             // An early answer: the Worker will not read the rest. Stop sending it, drop this
             // upstream connection once the answer is through, and drain the client's body.
             req.unpipe(upstreamReq);
-            req.on("data", () => {});
-            req.resume();
+            drain(req);
             answer.once("end", () => upstreamReq.destroy());
           }
         },
@@ -112,6 +130,12 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
   server.keepAliveTimeout = 30_000;
   server.on("close", () => agent.destroy());
   return server;
+}
+
+/** Reads and discards the rest of a request body, so the connection can serve the next one. */
+function drain(req) {
+  req.on("data", () => {});
+  req.resume();
 }
 
 /** The client's headers for workerd: `Expect` is the front's business, and a client may not ask

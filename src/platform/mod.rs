@@ -9,6 +9,7 @@ use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
 use crate::service::{self, Body, Config, Ctx};
+use wasm_bindgen::JsCast;
 use worker::{event, Context, EncodeBody, Env, Headers, Request, Response, ResponseBody};
 
 /// KV namespace binding holding bucket and object records.
@@ -93,6 +94,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         headers,
     );
     let body: JsBody = req.inner().body();
+    let unread = body.clone();
     let store = Preflight::new(&platform, service::take_preflight(config, &mut head));
     let ctx = Ctx {
         store: &store,
@@ -101,7 +103,32 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         request_id,
     };
     let answer = service::handle_gated(&ctx, head, body).await;
+    drain_unread(unread).await;
     to_worker_response(answer)
+}
+
+/// Reads and discards a request body the answer did not need (an early refusal). workerd resets
+/// a connection whose request body was left unread (seen above about 1 MiB), and the client,
+/// still sending, then never sees the answer; a body read to its end keeps the connection.
+/// The bytes go from the socket to a discarding sink inside the runtime, never into wasm.
+async fn drain_unread(body: JsBody) {
+    let Some(stream) = body else {
+        return;
+    };
+    if stream.locked() {
+        return;
+    }
+    let Ok(sink) = web_sys::WritableStream::new() else {
+        return;
+    };
+    // Called through `Function::call1`, which catches a throw (a stream R2 already consumed).
+    let pipe_to = js_sys::Reflect::get(&stream, &wasm_bindgen::JsValue::from_str("pipeTo"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(promise) = pipe_to.and_then(|f| f.call1(&stream, &sink).ok()) else {
+        return;
+    };
+    let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
 }
 
 /// The request's headers as the client sent them. Cloudflare's edge and Miniflare replace
