@@ -83,7 +83,8 @@ def test_attributes_conditional(s3, bucket):
     # boto3 has no conditional parameters for this operation: add the headers before signing.
     def with_headers(headers):
         def add(request, **_):
-            request.headers.update(headers)
+            for name, value in headers.items():
+                request.headers[name] = value
         s3.meta.events.register_first("before-sign.s3.GetObjectAttributes", add, unique_id="cond")
         try:
             return call()
