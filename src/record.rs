@@ -43,6 +43,10 @@ pub struct Segment {
     /// The piece's flexible checksum (base64), when the upload asked for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// The part number the client gave this part on CompleteMultipartUpload (records written
+    /// before it was kept have none: their parts are numbered by position).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_number: Option<u16>,
 }
 
 /// How an object's bytes are laid out.
@@ -94,6 +98,10 @@ pub struct ObjectRecord {
     /// The object's tag set, in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
+    /// The multipart upload that made the object, so that a retried CompleteMultipartUpload
+    /// of that upload can be answered as the first one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
 }
 
 fn is_single(layout: &Layout) -> bool {
@@ -129,6 +137,16 @@ impl ObjectRecord {
                 .map(|s| (s.blob.as_str(), s.size))
                 .collect()
         }
+    }
+
+    /// The part number of each segment of a multipart object, in order: as completed, or by
+    /// position for records that did not keep them.
+    pub fn part_numbers(&self) -> Vec<u16> {
+        self.segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.part_number.unwrap_or((i + 1) as u16))
+            .collect()
     }
 
     /// Number of parts of a multipart object (`x-amz-mp-parts-count`).

@@ -196,6 +196,7 @@ async fn dispatch<S: MetaStore + BlobStore>(
         GetObjectTagging => ops::tagging::get_object_tagging(ctx, &call).await,
         PutObjectTagging => ops::tagging::put_object_tagging(ctx, &call, body).await,
         DeleteObjectTagging => ops::tagging::delete_object_tagging(ctx, &call).await,
+        GetObjectAttributes => ops::attributes::get_object_attributes(ctx, &call).await,
         GetBucketTagging => ops::tagging::get_bucket_tagging(ctx, &call).await,
         PutBucketTagging => ops::tagging::put_bucket_tagging(ctx, &call, body).await,
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, &call).await,

@@ -424,6 +424,124 @@ fn metadata_and_key_limits() {
     assert_eq!(env.blobs(), blobs);
 }
 
+fn attributes(env: &Env, key: &str, attributes: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut req = env
+        .req("GET", &object_path(BUCKET, key))
+        .query("attributes")
+        .header("x-amz-object-attributes", attributes);
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    req.send()
+}
+
+#[test]
+fn get_object_attributes_of_a_single_part_object() {
+    let env = env_with_bucket();
+    let body = b"attributes of me".to_vec();
+    assert_ok(
+        &env.req("PUT", &object_path(BUCKET, "a b"))
+            .header("x-amz-checksum-crc32", &crc32_b64(&body))
+            .header("x-amz-storage-class", "STANDARD_IA")
+            .body(body.clone())
+            .send(),
+        200,
+    );
+    let all = "ETag,Checksum,ObjectParts,StorageClass,ObjectSize";
+    let resp = attributes(&env, "a b", all, &[]);
+    assert_ok(&resp, 200);
+    assert_eq!(
+        resp.header("last-modified"),
+        Some("Thu, 01 Jan 2026 00:00:00 GMT")
+    );
+    assert_eq!(resp.header("content-type"), Some("application/xml"));
+    let xml = resp.text();
+    assert!(
+        xml.contains(
+            "<GetObjectAttributesResponse xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        ),
+        "{xml}"
+    );
+    assert_eq!(xml_values(&xml, "ETag"), [md5_hex(&body)], "no quotes");
+    assert_eq!(xml_values(&xml, "ChecksumCRC32"), [crc32_b64(&body)]);
+    assert_eq!(xml_values(&xml, "ChecksumType"), ["FULL_OBJECT"]);
+    assert_eq!(xml_values(&xml, "StorageClass"), ["STANDARD_IA"]);
+    assert_eq!(xml_values(&xml, "ObjectSize"), [body.len().to_string()]);
+    assert!(
+        !xml.contains("ObjectParts"),
+        "a single-part object has no parts: {xml}"
+    );
+    let some = attributes(&env, "a b", "ObjectSize", &[]).text();
+    assert_eq!(xml_values(&some, "ObjectSize"), [body.len().to_string()]);
+    assert!(
+        !some.contains("ETag") && !some.contains("Checksum"),
+        "{some}"
+    );
+
+    // The attribute list is required and checked before the key is looked up.
+    env.req("GET", &object_path(BUCKET, "a b"))
+        .query("attributes")
+        .send()
+        .assert_error(400, "InvalidRequest");
+    attributes(&env, "missing", "", &[]).assert_error(400, "InvalidRequest");
+    attributes(&env, "missing", "ETag,Owner", &[]).assert_error(400, "InvalidArgument");
+    attributes(&env, "a b", "ETag", &[("x-amz-max-parts", "x")])
+        .assert_error(400, "InvalidArgument");
+    attributes(&env, "missing", "ETag", &[]).assert_error(404, "NoSuchKey");
+    env.req("GET", &object_path("no-such-bucket", "a b"))
+        .query("attributes")
+        .header("x-amz-object-attributes", "ETag")
+        .send()
+        .assert_error(404, "NoSuchBucket");
+    env.req("GET", &object_path(BUCKET, "a b"))
+        .query("attributes")
+        .header("x-amz-object-attributes", "ETag")
+        .user(BOB)
+        .send()
+        .assert_error(403, "AccessDenied");
+
+    // Conditional headers as GetObject applies them.
+    let etag = quoted_md5(&body);
+    let (before, now) = (
+        "Wed, 31 Dec 2025 00:00:00 GMT",
+        "Thu, 01 Jan 2026 00:00:00 GMT",
+    );
+    assert_ok(
+        &attributes(&env, "a b", "ETag", &[("if-match", &etag)]),
+        200,
+    );
+    attributes(&env, "a b", "ETag", &[("if-match", "\"other\"")])
+        .assert_error(412, "PreconditionFailed");
+    attributes(&env, "a b", "ETag", &[("if-unmodified-since", before)])
+        .assert_error(412, "PreconditionFailed");
+    assert_ok(
+        &attributes(
+            &env,
+            "a b",
+            "ETag",
+            &[("if-match", &etag), ("if-unmodified-since", before)],
+        ),
+        200,
+    );
+    for conditions in [
+        &[("if-none-match", etag.as_str())][..],
+        &[("if-modified-since", now)][..],
+        &[
+            ("if-none-match", etag.as_str()),
+            ("if-modified-since", before),
+        ][..],
+    ] {
+        let resp = attributes(&env, "a b", "ETag", conditions);
+        assert_eq!(resp.status, 304, "{conditions:?}");
+        assert!(resp.body.is_empty());
+        assert_eq!(resp.header("etag"), Some(etag.as_str()));
+    }
+    assert_ok(
+        &attributes(&env, "a b", "ETag", &[("if-modified-since", before)]),
+        200,
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Integrity
 

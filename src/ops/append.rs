@@ -71,6 +71,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
         size: received.size,
         etag: received.md5_hex,
         checksum: None,
+        part_number: None,
     });
     record.size += received.size;
     record.etag = multipart_etag(record.segments.iter().map(|s| s.etag.as_str()));

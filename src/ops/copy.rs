@@ -263,6 +263,9 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
         }
     };
     record.key = key.to_string();
+    // A copy is a new object, even onto itself: a retried Complete of the upload that made the
+    // source no longer finds its object current.
+    record.upload_id = None;
     record.last_modified_millis = ctx.now_millis;
     record.owner = Some(bucket_record.owner);
     record.storage_class = storage_class(head)?;

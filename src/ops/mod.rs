@@ -2,6 +2,7 @@
 //! and the plan for receiving a request body (framing, digests, who verifies them).
 
 pub mod append;
+pub mod attributes;
 pub mod bucket;
 pub mod copy;
 pub mod delete;

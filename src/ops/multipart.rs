@@ -20,7 +20,7 @@ use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
 use crate::crc_combine;
 use crate::error::{ErrorCode, S3Error};
-use crate::multipart_xml::{self, CompleteResult};
+use crate::multipart_xml::{self, CompleteResult, RequestedPart};
 use crate::names;
 use crate::record::{ContentHeaders, Layout, ObjectRecord, Segment};
 use crate::service::{Call, Ctx, OpResult, Response};
@@ -489,19 +489,14 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     let (bucket, key) = (call.bucket(), call.key());
     let upload_id = upload_id_param(call);
     let bucket_record = owned_bucket(ctx, call).await?;
-    let upload = load_upload(ctx, bucket, key, &upload_id).await?;
-    // Here `x-amz-checksum-*` claims the whole object's checksum, not the XML body's: the body
-    // is read as if it were not there (the claim is checked below).
-    let mut body_head = call.head.clone();
-    body_head
-        .headers
-        .retain(|(name, _)| checksum::ChecksumAlgorithm::from_header_name(name).is_none());
-    let body_call = Call {
-        head: &body_head,
-        route: call.route.clone(),
-        auth: call.auth.clone(),
+    let upload = match load_upload(ctx, bucket, key, &upload_id).await {
+        Ok(upload) => upload,
+        Err(err) if err.code == ErrorCode::NoSuchUpload => {
+            return complete_again(ctx, call, body, &upload_id, err).await;
+        }
+        Err(err) => return Err(err),
     };
-    let body = read_small_body(ctx, &body_call, body, COMPLETE_BODY_MAX).await?;
+    let body = read_complete_body(ctx, call, body).await?;
     let requested = multipart_xml::parse_complete(&body)?;
     if requested.windows(2).any(|w| w[0].number >= w[1].number) {
         return Err(S3Error::new(ErrorCode::InvalidPartOrder));
@@ -568,26 +563,112 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
                 size: p.size,
                 etag: p.etag.clone(),
                 checksum: p.checksum.clone(),
+                part_number: Some(p.number),
             })
             .collect(),
         checksum_type: checksum.as_ref().and(kind).map(str::to_string),
         tags: upload.tags.clone(),
+        upload_id: Some(upload_id.clone()),
     };
     commit(ctx, bucket, &record, previous.as_ref()).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
     let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;
 
-    let location = format!("/{bucket}/{key}");
+    Ok(complete_result(bucket, &record))
+}
+
+/// The CompleteMultipartUpload answer for the object `record` completed.
+fn complete_result<B>(bucket: &str, record: &ObjectRecord) -> Response<B> {
+    let location = format!("/{bucket}/{}", record.key);
     let result = CompleteResult {
         location: &location,
         bucket,
-        key,
+        key: &record.key,
         etag: &record.etag,
-        checksum: algorithm.zip(checksum),
+        checksum: record
+            .checksum
+            .as_ref()
+            .and_then(|(alg, value)| ChecksumAlgorithm::from_name(alg).zip(Some(value.clone()))),
         checksum_type: record.checksum_type.as_deref(),
     };
-    Ok(Response::xml(200, result.to_xml()))
+    Response::xml(200, result.to_xml())
+}
+
+/// Reads the CompleteMultipartUpload body. Here `x-amz-checksum-*` claims the whole object's
+/// checksum, not the XML body's: the body is read as if it were not there (the claim is
+/// checked later).
+async fn read_complete_body<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> Result<Vec<u8>, S3Error> {
+    let mut body_head = call.head.clone();
+    body_head
+        .headers
+        .retain(|(name, _)| checksum::ChecksumAlgorithm::from_header_name(name).is_none());
+    let body_call = Call {
+        head: &body_head,
+        route: call.route.clone(),
+        auth: call.auth.clone(),
+    };
+    read_small_body(ctx, &body_call, body, COMPLETE_BODY_MAX).await
+}
+
+/// A Complete of an upload that is gone: a client whose first answer was lost retries. While
+/// the object that upload made is still the key's current one and the request names the same
+/// parts, S3 answers again as it did the first time; otherwise the upload does not exist
+/// (`not_found`, the NoSuchUpload S3 documents for an upload "aborted or completed"). Only this
+/// path reads the object's record.
+async fn complete_again<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+    upload_id: &str,
+    not_found: S3Error,
+) -> OpResult<S::Body> {
+    if !is_upload_id(upload_id) {
+        return Err(not_found);
+    }
+    let body = read_complete_body(ctx, call, body).await?;
+    let Ok(requested) = multipart_xml::parse_complete(&body) else {
+        return Err(not_found);
+    };
+    let Some(record) = load_record(ctx.store, call.bucket(), call.key()).await? else {
+        return Err(not_found);
+    };
+    if !is_retry_of(&record, upload_id, &requested) {
+        return Err(not_found);
+    }
+    let algorithm = record
+        .checksum
+        .as_ref()
+        .and_then(|(alg, _)| ChecksumAlgorithm::from_name(alg));
+    let value = record.checksum.as_ref().map(|(_, v)| v.as_str());
+    check_whole_object_claims(call, algorithm, value, record.size)?;
+    Ok(complete_result(call.bucket(), &record))
+}
+
+/// Whether `requested` (a CompleteMultipartUpload part list) completes `upload_id` exactly as
+/// the object `record` was completed: that upload made it, and the same parts are named in
+/// the same order with the same ETags (and, where the request gives them, the same checksums).
+pub fn is_retry_of(record: &ObjectRecord, upload_id: &str, requested: &[RequestedPart]) -> bool {
+    record.layout == Layout::Multipart
+        && record.upload_id.as_deref() == Some(upload_id)
+        && record.segments.len() == requested.len()
+        && record
+            .segments
+            .iter()
+            .zip(record.part_numbers())
+            .zip(requested)
+            .all(|((segment, number), want)| {
+                number == want.number
+                    && segment.etag.eq_ignore_ascii_case(&want.etag)
+                    && want
+                        .checksum
+                        .as_ref()
+                        .is_none_or(|(_, value)| segment.checksum.as_deref() == Some(value))
+            })
 }
 
 pub async fn abort_multipart_upload<S: MetaStore + BlobStore>(
@@ -645,6 +726,93 @@ mod tests {
             multipart_etag([a.as_str(), b.as_str()].into_iter()),
             format!("{}-2", hex::encode(Md5::digest(&joined)))
         );
+    }
+
+    fn completed(upload_id: &str) -> ObjectRecord {
+        let segment = |n: u16, etag: &str, checksum: Option<&str>| Segment {
+            blob: format!("part/b/{upload_id}/{n:05}/x"),
+            size: 5,
+            etag: etag.to_string(),
+            checksum: checksum.map(str::to_string),
+            part_number: Some(n),
+        };
+        ObjectRecord {
+            key: "k".into(),
+            layout: Layout::Multipart,
+            segments: vec![
+                segment(1, "aa11", Some("c1")),
+                segment(3, "bb22", Some("c3")),
+            ],
+            upload_id: Some(upload_id.to_string()),
+            ..ObjectRecord::default()
+        }
+    }
+
+    fn wants(parts: &[(u16, &str, Option<&str>)]) -> Vec<RequestedPart> {
+        parts
+            .iter()
+            .map(|(number, etag, checksum)| RequestedPart {
+                number: *number,
+                etag: etag.to_string(),
+                checksum: checksum.map(|c| (ChecksumAlgorithm::Crc32, c.to_string())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_retry_names_the_same_parts_of_the_same_upload() {
+        let id = "0000000000010123456789abcdef0123";
+        let record = completed(id);
+        let same = wants(&[(1, "aa11", None), (3, "bb22", None)]);
+        assert!(is_retry_of(&record, id, &same));
+        // ETags compare without regard to case; checksums, when given, must match.
+        assert!(is_retry_of(
+            &record,
+            id,
+            &wants(&[(1, "AA11", Some("c1")), (3, "bb22", Some("c3"))])
+        ));
+        for other in [
+            wants(&[(1, "aa11", None)]),
+            wants(&[(1, "aa11", None), (2, "bb22", None)]),
+            wants(&[(1, "aa11", None), (3, "cc33", None)]),
+            wants(&[(1, "aa11", None), (3, "bb22", None), (4, "dd44", None)]),
+            wants(&[(1, "aa11", Some("c1")), (3, "bb22", Some("zz"))]),
+        ] {
+            assert!(!is_retry_of(&record, id, &other), "{other:?}");
+        }
+        let other_id = "0000000000010123456789abcdef0124";
+        assert!(!is_retry_of(&record, other_id, &same));
+        // An object not made by an upload (a PUT, a copy, an older record) is never a retry.
+        let mut put = record.clone();
+        put.upload_id = None;
+        assert!(!is_retry_of(&put, id, &same));
+        put.layout = Layout::Single;
+        put.upload_id = Some(id.to_string());
+        assert!(!is_retry_of(&put, id, &same));
+        // Records without part numbers number their parts by position.
+        let mut old = record.clone();
+        for s in &mut old.segments {
+            s.part_number = None;
+        }
+        assert!(is_retry_of(
+            &old,
+            id,
+            &wants(&[(1, "aa11", None), (2, "bb22", None)])
+        ));
+        assert!(!is_retry_of(&old, id, &same));
+    }
+
+    #[test]
+    fn records_without_the_new_fields_still_read() {
+        let json = r#"{"key":"k","blob":"","size":5,"etag":"e-1","last_modified_millis":0,"layout":"multipart","segments":[{"blob":"b","size":5,"etag":"aa"}]}"#;
+        let record = ObjectRecord::from_json(json).unwrap();
+        assert_eq!(record.upload_id, None);
+        assert_eq!(record.segments[0].part_number, None);
+        assert_eq!(record.part_numbers(), [1]);
+        let written = completed("u").to_json();
+        assert!(written.contains(r#""upload_id":"u""#), "{written}");
+        assert!(written.contains(r#""part_number":3"#), "{written}");
+        assert!(!ObjectRecord::default().to_json().contains("upload_id"));
     }
 
     #[test]

@@ -351,23 +351,67 @@ pub fn storage_class(head: &RequestHead) -> Result<Option<String>, S3Error> {
     }
 }
 
-/// The content headers S3 stores; `aws-chunked` is framing, not content, and is dropped.
+/// The content headers S3 stores.
 pub fn content_headers(head: &RequestHead) -> ContentHeaders {
     let get = |name: &str| head.header(name).map(str::to_string);
-    let encoding = head.header("content-encoding").and_then(|v| {
-        let kept: Vec<&str> = v
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
-            .collect();
-        (!kept.is_empty()).then(|| kept.join(","))
-    });
     ContentHeaders {
         content_type: get("content-type"),
-        content_encoding: encoding,
+        content_encoding: head
+            .header("content-encoding")
+            .and_then(stored_content_encoding),
         content_disposition: get("content-disposition"),
         content_language: get("content-language"),
         cache_control: get("cache-control"),
         expires: get("expires"),
+    }
+}
+
+/// The `Content-Encoding` S3 stores for the one a request gave: the client's value as written,
+/// spacing and all, less any `aws-chunked` token (that is the request's framing, not the
+/// content's encoding); nothing when only `aws-chunked` was given.
+pub fn stored_content_encoding(given: &str) -> Option<String> {
+    let is_framing = |token: &str| token.trim().eq_ignore_ascii_case("aws-chunked");
+    let kept = if given.split(',').any(is_framing) {
+        given
+            .split(',')
+            .filter(|token| !is_framing(token))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        given.to_string()
+    };
+    let kept = kept.trim();
+    (!kept
+        .trim_matches(|c: char| c == ',' || c.is_ascii_whitespace())
+        .is_empty())
+    .then(|| kept.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_encoding_is_kept_as_given_less_aws_chunked() {
+        for (given, stored) in [
+            ("gzip", Some("gzip")),
+            ("deflate, gzip", Some("deflate, gzip")),
+            ("deflate,gzip", Some("deflate,gzip")),
+            ("aws-chunked", None),
+            ("AWS-Chunked", None),
+            ("aws-chunked, gzip", Some("gzip")),
+            ("aws-chunked,gzip", Some("gzip")),
+            ("gzip, aws-chunked", Some("gzip")),
+            ("deflate, aws-chunked, gzip", Some("deflate, gzip")),
+            ("br,  aws-chunked ,identity", Some("br,identity")),
+            ("", None),
+            ("aws-chunked, ", None),
+        ] {
+            assert_eq!(
+                stored_content_encoding(given).as_deref(),
+                stored,
+                "{given:?}"
+            );
+        }
     }
 }

@@ -268,3 +268,55 @@ test('bucket tagging: put, get, delete, then NoSuchTagSet', async () => {
     assert.equal(err.name, 'NoSuchTagSet');
   });
 });
+
+test('GetObjectAttributes: a single-part object, and the parts of a COMPOSITE multipart object page by page', async () => {
+  const { GetObjectAttributesCommand } = s3sdk;
+  await withBucket(async (bucket) => {
+    const body = randomBytes(1000);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'one', Body: body, ChecksumAlgorithm: 'CRC32' }));
+    const all = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'];
+    const one = await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'one', ObjectAttributes: all }));
+    assert.equal(one.ETag, md5hex(body));
+    assert.equal(one.Checksum.ChecksumCRC32, crc32b64(body));
+    assert.equal(one.Checksum.ChecksumType, 'FULL_OBJECT');
+    assert.equal(one.ObjectParts, undefined);
+    assert.equal(one.StorageClass, 'STANDARD');
+    assert.equal(one.ObjectSize, body.length);
+    assert.ok(one.LastModified instanceof Date);
+
+    const Key = 'many';
+    const bodies = [randomBytes(5 * MIB), randomBytes(5 * MIB), Buffer.from('last part')];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key, ChecksumAlgorithm: 'CRC32' }));
+    const parts = [];
+    for (const [i, Body] of bodies.entries()) {
+      const up = await s3.send(new UploadPartCommand({
+        Bucket: bucket, Key, UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: 'CRC32',
+      }));
+      parts.push({ ETag: up.ETag, PartNumber: i + 1, ChecksumCRC32: up.ChecksumCRC32 });
+    }
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+    const page1 = await s3.send(new GetObjectAttributesCommand({
+      Bucket: bucket, Key, ObjectAttributes: all, MaxParts: 2,
+    }));
+    assert.equal(`"${page1.ETag}"`, multipartEtag(bodies));
+    assert.equal(page1.Checksum.ChecksumCRC32, done.ChecksumCRC32.replace(/-3$/, ''));
+    assert.equal(page1.Checksum.ChecksumType, 'COMPOSITE');
+    assert.equal(page1.ObjectParts.TotalPartsCount, 3);
+    assert.equal(page1.ObjectParts.IsTruncated, true);
+    assert.deepEqual(
+      page1.ObjectParts.Parts.map((p) => [p.PartNumber, p.Size, p.ChecksumCRC32]),
+      bodies.slice(0, 2).map((b, i) => [i + 1, b.length, crc32b64(b)]),
+    );
+    const page2 = await s3.send(new GetObjectAttributesCommand({
+      Bucket: bucket, Key, ObjectAttributes: ['ObjectParts'], MaxParts: 2,
+      PartNumberMarker: page1.ObjectParts.NextPartNumberMarker,
+    }));
+    assert.equal(page2.ObjectParts.IsTruncated, false);
+    assert.deepEqual(page2.ObjectParts.Parts.map((p) => p.PartNumber), [3]);
+    assert.equal(page2.ETag, undefined);
+
+    const missing = await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'absent', ObjectAttributes: ['ETag'] })));
+    assert.equal(missing.$metadata.httpStatusCode, 404);
+    assert.equal(missing.name, 'NoSuchKey');
+  });
+});

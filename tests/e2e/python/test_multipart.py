@@ -397,6 +397,30 @@ def test_complete_subset_of_parts(s3, bucket, five_mib):
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == five_mib + b"third"
 
 
+def test_complete_retried_answers_the_same(s3, bucket, five_mib):
+    # A client whose first answer was lost sends the same Complete again: S3 answers it as the
+    # first time while the object is current. Another part list is NoSuchUpload (the upload is
+    # completed), and so is the retry once a PUT replaced the object.
+    tail = b"the tail of a retried upload"
+    uid = start(s3, bucket, "k", ChecksumAlgorithm="SHA256")
+    done = put_parts(s3, bucket, "k", uid, [five_mib, tail], ChecksumAlgorithm="SHA256")
+    first = complete(s3, bucket, "k", uid, done)
+    again = complete(s3, bucket, "k", uid, done)
+    fields = ("Location", "Bucket", "Key", "ETag", "ChecksumSHA256", "ChecksumType")
+    assert {f: again.get(f) for f in fields} == {f: first.get(f) for f in fields}
+    assert again["ETag"] == multipart_etag([five_mib, tail])
+    assert again["ChecksumSHA256"] == composite_checksum("SHA256", [five_mib, tail])
+    bare = [{"PartNumber": d["PartNumber"], "ETag": d["ETag"].strip('"')} for d in done]
+    assert complete(s3, bucket, "k", uid, bare)["ETag"] == first["ETag"]
+    assert_error(lambda: complete(s3, bucket, "k", uid, done[:1]), 404, "NoSuchUpload")
+    other = [done[0], {"PartNumber": 2, "ETag": quoted_md5(b"other")}]
+    assert_error(lambda: complete(s3, bucket, "k", uid, other), 404, "NoSuchUpload")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == five_mib + tail
+    s3.put_object(Bucket=bucket, Key="k", Body=b"replaced")
+    assert_error(lambda: complete(s3, bucket, "k", uid, done), 404, "NoSuchUpload")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"replaced"
+
+
 def test_no_such_upload(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     bogus = "2~nonexistentuploadid00000000000000"
