@@ -80,6 +80,7 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
         drain(req);
       }
       answer.pipe(res);
+      answer.once("error", (err) => res.destroy(err));
     });
     probe.on("error", (err) => fail(res, err));
     probe.end();
@@ -98,12 +99,17 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
     req.once("end", () => {
       bodyDone = true;
     });
+    let answered = false;
     const send = (retry) => {
       const upstreamReq = http.request(
         { ...target, method: req.method, path: req.url, headers, agent: large || retry ? false : agent },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answerHeaders(answer));
           answer.pipe(res);
+          answer.once("error", (err) => res.destroy(err));
+          answer.once("end", () => {
+            answered = true;
+          });
           if (!bodyDone) {
             // An early answer: the Worker will not read the rest. Stop sending it, drop this
             // upstream connection once the answer is through, and drain the client's body.
@@ -118,7 +124,11 @@ export function createFront({ upstream, preflight: askFirst, intercept }) {
           send(true);
           return;
         }
-        if (res.headersSent) return; // the answer is already on its way (an early answer)
+        if (answered) return; // the whole answer went through (an early answer)
+        if (res.headersSent) {
+          res.destroy(err); // cut off mid-answer: the client must see it incomplete
+          return;
+        }
         fail(res, err);
       });
       if (bodiless) upstreamReq.end();
