@@ -1,172 +1,413 @@
-// The local HTTP front before workerd (workerd never answers `Expect: 100-continue`). It talks to
-// the Worker through Miniflare's direct socket (no entry worker: nothing rewrites a request's
-// `Accept-Encoding` or compresses an answer), and:
+// The local front before workerd (workerd never answers `Expect: 100-continue`). It reaches the
+// Worker through Miniflare's direct socket, past the entry worker, so nothing rewrites a request's
+// `Accept-Encoding` or compresses an answer. It works on TCP connections and reads only what it
+// must of HTTP/1.1: request and answer heads, and the framing of bodies (Content-Length or
+// chunked), which it forwards as raw bytes without decoding them. It:
 // - answers `Expect: 100-continue` with the Worker's own verdict on the request's head (a
 //   preflight, see src/preflight.rs): `100 Continue` when the Worker wants the body, else its
 //   final S3 error at once, the body never sent, and the connection closed after it (RFC 9110
 //   §10.1.1: the client may still send the body, which the front will not read);
 // - asks the same for a large body sent without `Expect`, and answers a refusal at once while
-//   it drains the body;
-// - relays an answer the Worker gives before the body ended (an early refusal) at once, and
-//   drains what the client still sends so the kept-alive connection serves the next request;
-// - otherwise passes requests and answers through as streams, untouched.
+//   it drains the body, keeping the connection;
+// - otherwise passes each request and its answer through untouched, one at a time per client
+//   connection, each client connection with a workerd connection of its own.
 import http from "node:http";
+import net from "node:net";
 
-/** Bodies above this size go to workerd on a connection of their own (see `forward`). */
-const LARGE_BODY = 32 * 1024 * 1024;
 const PREFLIGHT = "x-s3edge-preflight";
 /** Bodies above this size (or of unknown size) are announced by a preflight even without
  * `Expect`: a refusal is then answered before any of the body goes to workerd, and the front
  * drains the body itself, faster than the Worker would (see `drain_unread` in the Worker). */
 const PREFLIGHT_ABOVE = 1024 * 1024;
-/** Hop-by-hop answer headers the front sets itself. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", PREFLIGHT]);
+/** workerd was seen resetting kept-alive connections after it took a body of several hundred
+ * MiB: a body above this size gets a workerd connection of its own, closed after the answer. */
+const LARGE_BODY = 32 * 1024 * 1024;
+const MAX_HEAD = 64 * 1024;
+const IDLE_MS = 30_000;
 
 /**
  * @param {object} options
  * @param {{hostname: string, port: string|number}} options.upstream  the Worker's direct socket
  * @param {boolean} options.preflight  ask the Worker before answering `100 Continue`; without
  *        it, `100 Continue` is answered at once
- * @param {(req: http.IncomingMessage, res: http.ServerResponse) => boolean} [options.intercept]
- *        answers a request itself when it returns true (the test hooks)
+ * @param {(method: string, url: string) => Promise<{status: number, type: string, body: string}>|null} [options.hooks]
+ *        answers a request itself when it returns a promise (the test hooks)
  */
-export function createFront({ upstream, preflight: askFirst, intercept }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const server = http.createServer({ highWaterMark: 1024 * 1024 });
+export function createFront({ upstream, preflight: askFirst, hooks }) {
   const target = { host: upstream.hostname, port: Number(upstream.port) };
-
-  server.on("request", (req, res) => {
-    if (intercept?.(req, res)) return;
-    const length = Number(req.headers["content-length"] ?? 0);
-    if (askFirst && (length > PREFLIGHT_ABOVE || req.headers["transfer-encoding"] !== undefined)) {
-      preflight(req, res, false);
-    } else {
-      forward(req, res);
-    }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    serve(socket, { target, agent, askFirst, hooks }).catch(() => socket.destroy());
   });
-  server.on("checkContinue", (req, res) => {
-    if (intercept?.(req, res)) return;
-    if (askFirst) {
-      preflight(req, res, true);
-    } else {
-      res.writeContinue();
-      forward(req, res);
-    }
+  const sockets = new Set();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
   });
-
-  /**
-   * Asks the Worker whether it wants this request's body. `expecting`: the client waits for
-   * `100 Continue`; otherwise it is already sending, and a refusal drains what it sends.
-   */
-  function preflight(req, res, expecting) {
-    const headers = requestHeaders(req);
-    const framing = headers["content-length"] !== undefined
-      ? `content-length=${headers["content-length"]}`
-      : headers["transfer-encoding"] !== undefined ? `transfer-encoding=${headers["transfer-encoding"]}` : "none";
-    delete headers["content-length"];
-    delete headers["transfer-encoding"];
-    headers[PREFLIGHT] = framing;
-    const probe = http.request({ ...target, method: req.method, path: req.url, headers, agent }, (answer) => {
-      if (answer.headers[PREFLIGHT] === "continue") {
-        answer.resume();
-        if (expecting) res.writeContinue();
-        forward(req, res);
-        return;
-      }
-      if (expecting) {
-        res.writeHead(answer.statusCode ?? 502, [...answerHeaders(answer), "connection", "close"]);
-      } else {
-        res.writeHead(answer.statusCode ?? 502, answerHeaders(answer));
-        drain(req);
-      }
-      answer.pipe(res);
-      answer.once("error", (err) => res.destroy(err));
-    });
-    probe.on("error", (err) => fail(res, err));
-    probe.end();
-  }
-
-  function forward(req, res) {
-    const headers = requestHeaders(req);
-    // workerd was seen resetting kept-alive connections to it while it took a body of several
-    // hundred MiB: the next request on such a socket failed before any answer. A large body
-    // gets a connection of its own, closed after the answer, and a request without a body that
-    // meets a reset connection is sent again once, on a fresh one.
-    const large = Number(headers["content-length"] ?? 0) > LARGE_BODY;
-    if (large) headers.connection = "close";
-    const bodiless = !headers["transfer-encoding"] && Number(headers["content-length"] ?? 0) === 0;
-    let bodyDone = bodiless;
-    req.once("end", () => {
-      bodyDone = true;
-    });
-    let answered = false;
-    const send = (retry) => {
-      const upstreamReq = http.request(
-        { ...target, method: req.method, path: req.url, headers, agent: large || retry ? false : agent },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answerHeaders(answer));
-          answer.pipe(res);
-          answer.once("error", (err) => res.destroy(err));
-          answer.once("end", () => {
-            answered = true;
-          });
-          if (!bodyDone) {
-            // An early answer: the Worker will not read the rest. Stop sending it, drop this
-            // upstream connection once the answer is through, and drain the client's body.
-            req.unpipe(upstreamReq);
-            drain(req);
-            answer.once("end", () => upstreamReq.destroy());
-          }
-        },
-      );
-      upstreamReq.on("error", (err) => {
-        if (!retry && bodiless && !res.headersSent && ["ECONNRESET", "EPIPE"].includes(err.code)) {
-          send(true);
-          return;
-        }
-        if (answered) return; // the whole answer went through (an early answer)
-        if (res.headersSent) {
-          res.destroy(err); // cut off mid-answer: the client must see it incomplete
-          return;
-        }
-        fail(res, err);
-      });
-      if (bodiless) upstreamReq.end();
-      else req.pipe(upstreamReq);
-    };
-    send(false);
-  }
-
-  server.keepAliveTimeout = 30_000;
-  server.on("close", () => agent.destroy());
+  const close = server.close.bind(server);
+  server.close = (callback) => {
+    close(callback);
+    for (const socket of sockets) socket.destroy();
+    agent.destroy();
+    return server;
+  };
   return server;
 }
 
-/** Reads and discards the rest of a request body, so the connection can serve the next one. */
-function drain(req) {
-  req.on("data", () => {});
-  req.resume();
-}
-
-/** The client's headers for workerd: `Expect` is the front's business, and a client may not ask
- * for a preflight itself. */
-function requestHeaders(req) {
-  const headers = { ...req.headers };
-  delete headers.expect;
-  delete headers[PREFLIGHT];
-  return headers;
-}
-
-/** workerd's answer headers as raw pairs, less the hop-by-hop ones. */
-function answerHeaders(answer) {
-  const raw = [];
-  for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-    if (!HOP_BY_HOP.has(answer.rawHeaders[i].toLowerCase())) raw.push(answer.rawHeaders[i], answer.rawHeaders[i + 1]);
+/** Serves one client connection, request after request. */
+async function serve(socket, options) {
+  const client = new Reader(socket);
+  let worker = null; // { socket, reader } of the current workerd connection
+  socket.on("error", () => {});
+  socket.on("timeout", () => socket.destroy());
+  try {
+    for (;;) {
+      socket.setTimeout(IDLE_MS); // only while waiting for a request: a slow answer is no idle time
+      const raw = await client.head();
+      socket.setTimeout(0);
+      if (raw === null) break;
+      const request = parseHead(raw, true);
+      if (!request) {
+        socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        break;
+      }
+      const next = await exchange(socket, client, request, worker, options);
+      if (next === false) break;
+      worker = next;
+      if (!keepsAlive(request)) break;
+    }
+  } finally {
+    worker?.socket?.destroy();
+    if (!socket.destroyed) socket.end();
   }
-  return raw;
 }
 
-function fail(res, err) {
-  if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain", connection: "close" });
-  res.end(`s3edge front: ${err.message}`);
+/**
+ * Handles one request. Returns the workerd connection to use for the next one (null for a new
+ * one), or false when the client connection must close.
+ */
+async function exchange(socket, client, request, worker, { target, agent, askFirst, hooks }) {
+  const framing = bodyFraming(request.headers);
+  const hooked = hooks?.(request.method, request.target);
+  if (hooked) {
+    await skipBody(client, framing);
+    const answer = await hooked;
+    await write(socket, plainAnswer(answer.status, { "content-type": answer.type }, Buffer.from(answer.body)));
+    return worker;
+  }
+  const expecting = (request.headers.expect ?? "").toLowerCase() === "100-continue" && framing.kind !== "none";
+  const large = framing.kind === "chunked" || framing.length > PREFLIGHT_ABOVE;
+  if (askFirst && (expecting || large)) {
+    const verdict = await preflight(target, agent, request);
+    if (!verdict.continue) {
+      const close = expecting;
+      await write(socket, plainAnswer(verdict.status, verdict.headers, verdict.body, close));
+      if (close) return false;
+      await skipBody(client, framing);
+      return worker;
+    }
+  }
+  if (expecting) await write(socket, Buffer.from("HTTP/1.1 100 Continue\r\n\r\n"));
+
+  const own = framing.length > LARGE_BODY || framing.kind === "chunked";
+  const head = forwardedHead(request, own);
+  for (let attempt = 0; ; attempt++) {
+    if (!worker || worker.socket.destroyed || worker.reader.ended) worker = await connect(target);
+    if (!worker) {
+      await write(socket, plainAnswer(502, { "content-type": "text/plain" }, Buffer.from("s3edge front: workerd is unreachable"), true));
+      return false;
+    }
+    worker.socket.write(head);
+    const sending = framing.kind === "none" ? Promise.resolve(true) : forwardBody(client, worker.socket, framing);
+    const answerRaw = await worker.reader.head();
+    if (answerRaw === null) {
+      // workerd closed before answering: a request without a body is sent once more on a new
+      // connection (a kept-alive one may have been reset); otherwise the client is told.
+      worker.socket.destroy();
+      worker = null;
+      if (framing.kind === "none" && attempt === 0) continue;
+      await sending.catch(() => {});
+      await write(socket, plainAnswer(502, { "content-type": "text/plain" }, Buffer.from("s3edge front: workerd closed the connection"), true));
+      return false;
+    }
+    const answer = parseHead(answerRaw, false);
+    if (!answer) return false;
+    if (!(await write(socket, answerRaw))) return false;
+    const answerFraming = answerBodyFraming(request.method, answer);
+    const complete = await forwardBody(worker.reader, socket, answerFraming);
+    const sent = await sending;
+    if (!complete) return false; // cut off mid-answer: the client must see it incomplete
+    if (!sent) return false;
+    if (own || !keepsAlive(answer) || answerFraming.kind === "close") {
+      worker.socket.destroy();
+      worker = null;
+    }
+    return worker;
+  }
+}
+
+/** Asks the Worker for its verdict on `request`'s head: `{continue: true}` or its answer. */
+function preflight(target, agent, request) {
+  const headers = {};
+  for (const [name, value] of request.pairs) {
+    const lower = name.toLowerCase();
+    if (["expect", "content-length", "transfer-encoding", "connection", PREFLIGHT].includes(lower)) continue;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  const framing = request.headers["content-length"] !== undefined
+    ? `content-length=${request.headers["content-length"]}`
+    : request.headers["transfer-encoding"] !== undefined ? `transfer-encoding=${request.headers["transfer-encoding"]}` : "none";
+  headers[PREFLIGHT] = framing;
+  return new Promise((resolve) => {
+    const probe = http.request({ ...target, method: request.method, path: request.target, headers, agent }, (answer) => {
+      const chunks = [];
+      answer.on("data", (c) => chunks.push(c));
+      answer.on("end", () => {
+        if (answer.headers[PREFLIGHT] === "continue") return resolve({ continue: true });
+        const kept = {};
+        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+          const name = answer.rawHeaders[i];
+          if (["connection", "keep-alive", "transfer-encoding", "content-length", PREFLIGHT].includes(name.toLowerCase())) continue;
+          kept[name] = answer.rawHeaders[i + 1];
+        }
+        resolve({ continue: false, status: answer.statusCode ?? 502, headers: kept, body: Buffer.concat(chunks) });
+      });
+      answer.on("error", () => resolve(failed()));
+    });
+    probe.on("error", () => resolve(failed()));
+    probe.end();
+  });
+}
+
+function failed() {
+  return { continue: false, status: 502, headers: { "content-type": "text/plain" }, body: Buffer.from("s3edge front: the preflight failed") };
+}
+
+function connect(target) {
+  return new Promise((resolve) => {
+    const socket = net.connect(target.port, target.host);
+    socket.setNoDelay(true);
+    socket.once("connect", () => {
+      socket.removeAllListeners("error");
+      socket.on("error", () => {});
+      resolve({ socket, reader: new Reader(socket) });
+    });
+    socket.once("error", () => resolve(null));
+  });
+}
+
+// ---------------------------------------------------------------- HTTP/1.1 heads and framing
+
+/** `{method, target, status, pairs, headers}` of a request or answer head, or null. */
+function parseHead(raw, isRequest) {
+  const lines = raw.toString("latin1").split("\r\n");
+  const first = lines.shift().split(" ");
+  const pairs = [];
+  const headers = {};
+  for (const line of lines) {
+    if (line === "") continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return null;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    pairs.push([name, value]);
+    const lower = name.toLowerCase();
+    headers[lower] = headers[lower] === undefined ? value : `${headers[lower]}, ${value}`;
+  }
+  if (isRequest) {
+    if (first.length < 3 || !first[2].startsWith("HTTP/1.")) return null;
+    return { method: first[0].toUpperCase(), target: first[1], version: first[2], pairs, headers };
+  }
+  const status = Number(first[1]);
+  if (!Number.isInteger(status)) return null;
+  return { status, version: first[0], pairs, headers };
+}
+
+function keepsAlive(message) {
+  const connection = (message.headers.connection ?? "").toLowerCase();
+  if (connection.includes("close")) return false;
+  return message.version !== "HTTP/1.0" || connection.includes("keep-alive");
+}
+
+function bodyFraming(headers) {
+  if ((headers["transfer-encoding"] ?? "").toLowerCase().includes("chunked")) return { kind: "chunked", length: Infinity };
+  const length = Number(headers["content-length"] ?? 0);
+  return length > 0 ? { kind: "length", length } : { kind: "none", length: 0 };
+}
+
+function answerBodyFraming(method, answer) {
+  if (method === "HEAD" || answer.status === 204 || answer.status === 304 || answer.status < 200) return { kind: "none", length: 0 };
+  if (answer.headers["transfer-encoding"] !== undefined || answer.headers["content-length"] !== undefined) return bodyFraming(answer.headers);
+  return { kind: "close", length: Infinity };
+}
+
+/** The request head for workerd: `Expect` is the front's business, and a client may not ask for
+ * a preflight itself. */
+function forwardedHead(request, closeAfter) {
+  let head = `${request.method} ${request.target} ${request.version}\r\n`;
+  for (const [name, value] of request.pairs) {
+    const lower = name.toLowerCase();
+    if (lower === "expect" || lower === PREFLIGHT || (closeAfter && lower === "connection")) continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (closeAfter) head += "connection: close\r\n";
+  return Buffer.from(`${head}\r\n`, "latin1");
+}
+
+function plainAnswer(status, headers, body, close = false) {
+  let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${body.length}\r\n`;
+  if (close) head += "connection: close\r\n";
+  return Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), body]);
+}
+
+// ---------------------------------------------------------------- moving bytes
+
+/** Writes with back-pressure; false when the socket is gone. */
+async function write(socket, bytes) {
+  if (socket.destroyed) return false;
+  if (socket.write(bytes)) return true;
+  return new Promise((resolve) => {
+    const done = (ok) => {
+      socket.off("drain", onDrain);
+      socket.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    socket.on("drain", onDrain);
+    socket.on("close", onClose);
+  });
+}
+
+/** Forwards one body from `reader` to `dest` (null: discard) as its framing says; true when
+ * the whole body went through. */
+async function forwardBody(reader, dest, framing) {
+  const send = async (bytes) => (dest === null ? true : write(dest, bytes));
+  if (framing.kind === "none") return true;
+  if (framing.kind === "close") {
+    for (;;) {
+      const bytes = await reader.take(Infinity);
+      if (bytes === null) return true;
+      if (!(await send(bytes))) return false;
+    }
+  }
+  if (framing.kind === "length") return forwardExactly(reader, framing.length, send);
+  // chunked: size line, data, CRLF, ... a zero-size chunk, trailers, an empty line
+  for (;;) {
+    const line = await reader.line();
+    if (line === null || !(await send(line))) return false;
+    const size = parseInt(line.toString("latin1"), 16);
+    if (!Number.isInteger(size) || size < 0) return false;
+    if (size === 0) {
+      for (;;) {
+        const trailer = await reader.line();
+        if (trailer === null || !(await send(trailer))) return false;
+        if (trailer.length === 2) return true;
+      }
+    }
+    if (!(await forwardExactly(reader, size + 2, send))) return false;
+  }
+}
+
+async function forwardExactly(reader, length, send) {
+  let left = length;
+  while (left > 0) {
+    const bytes = await reader.take(left);
+    if (bytes === null) return false;
+    left -= bytes.length;
+    if (!(await send(bytes))) return false;
+  }
+  return true;
+}
+
+function skipBody(reader, framing) {
+  return forwardBody(reader, null, framing);
+}
+
+/** Buffers what a socket receives and hands it out as heads, lines or runs of bytes. */
+class Reader {
+  constructor(socket) {
+    this.socket = socket;
+    this.chunks = [];
+    this.length = 0;
+    this.ended = false;
+    this.wake = null;
+    socket.on("data", (chunk) => {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      if (this.length > 4 * 1024 * 1024) socket.pause();
+      this.notify();
+    });
+    const end = () => {
+      this.ended = true;
+      this.notify();
+    };
+    socket.on("end", end);
+    socket.on("close", end);
+    socket.on("error", end);
+  }
+
+  notify() {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Waits for more bytes; false at the end of the stream. */
+  async more() {
+    if (this.ended) return false;
+    this.socket.resume();
+    await new Promise((resolve) => {
+      this.wake = resolve;
+    });
+    return this.length > 0 || !this.ended;
+  }
+
+  /** At most `max` bytes (at least one), or null at the end. */
+  async take(max) {
+    while (this.length === 0) if (!(await this.more())) return null;
+    let chunk = this.chunks[0];
+    if (chunk.length > max) {
+      this.chunks[0] = chunk.subarray(max);
+      chunk = chunk.subarray(0, max);
+    } else {
+      this.chunks.shift();
+    }
+    this.length -= chunk.length;
+    if (this.length < 1024 * 1024) this.socket.resume();
+    return chunk;
+  }
+
+  /** Bytes up to and including the first `marker`, or null at the end (or past `limit`). */
+  async until(marker, limit) {
+    for (;;) {
+      // Leading chunks are merged only as far as needed to find the marker.
+      for (;;) {
+        const first = this.chunks[0];
+        const at = first ? first.indexOf(marker) : -1;
+        if (at >= 0) {
+          const end = at + marker.length;
+          if (end < first.length) this.chunks[0] = first.subarray(end);
+          else this.chunks.shift();
+          this.length -= end;
+          return first.subarray(0, end);
+        }
+        if (this.chunks.length < 2 || first.length > limit) break;
+        this.chunks.splice(0, 2, Buffer.concat([this.chunks[0], this.chunks[1]]));
+      }
+      if (this.length > limit && this.chunks[0].length > limit) return null;
+      if (!(await this.more())) return null;
+    }
+  }
+
+  head() {
+    return this.until("\r\n\r\n", MAX_HEAD);
+  }
+
+  line() {
+    return this.until("\r\n", MAX_HEAD);
+  }
 }

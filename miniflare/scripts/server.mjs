@@ -45,16 +45,7 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
   const front = createFront({
     upstream: workerSocket,
     preflight,
-    intercept: testHooks
-      ? (req, res) => {
-          if (!req.url.startsWith("/__s3edge/")) return false;
-          testHook(mf, req, res).catch((err) => {
-            res.writeHead(500, { "content-type": "text/plain" });
-            res.end(String(err?.stack ?? err));
-          });
-          return true;
-        }
-      : undefined,
+    hooks: testHooks ? (method, url) => (url.startsWith("/__s3edge/") ? testHook(mf, method, url) : null) : undefined,
   });
   await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));
   const { port: boundPort } = front.address();
@@ -94,33 +85,34 @@ export function workerBindings(s) {
  * - `GET /__s3edge/r2?prefix=p` answers `{"names": [...]}`: every R2 object name under `p`,
  *   read through Miniflare's own binding (how tests count blobs).
  */
-async function testHook(mf, req, res) {
-  const url = new URL(req.url, "http://localhost");
+async function testHook(mf, method, target) {
+  const url = new URL(target, "http://localhost");
   let answer;
-  if (req.method === "POST" && url.pathname === "/__s3edge/sweep") {
-    const worker = await mf.getWorker();
-    const kv = await mf.getKVNamespace("S3EDGE_META");
-    let runs = 0;
-    do {
-      await worker.scheduled({ cron: "*/30 * * * *" });
-      runs += 1;
-    } while ((await kv.get("sweep/cursor")) && runs < 1000);
-    answer = { runs };
-  } else if (req.method === "GET" && url.pathname === "/__s3edge/r2") {
-    const r2 = await mf.getR2Bucket("S3EDGE_BLOBS");
-    const names = [];
-    let cursor;
-    do {
-      const page = await r2.list({ prefix: url.searchParams.get("prefix") ?? "", cursor });
-      names.push(...page.objects.map((o) => o.key));
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-    answer = { names };
-  } else {
-    res.writeHead(404, { "content-type": "text/plain" });
-    res.end("no such test hook");
-    return;
+  try {
+    if (method === "POST" && url.pathname === "/__s3edge/sweep") {
+      const worker = await mf.getWorker();
+      const kv = await mf.getKVNamespace("S3EDGE_META");
+      let runs = 0;
+      do {
+        await worker.scheduled({ cron: "*/30 * * * *" });
+        runs += 1;
+      } while ((await kv.get("sweep/cursor")) && runs < 1000);
+      answer = { runs };
+    } else if (method === "GET" && url.pathname === "/__s3edge/r2") {
+      const r2 = await mf.getR2Bucket("S3EDGE_BLOBS");
+      const names = [];
+      let cursor;
+      do {
+        const page = await r2.list({ prefix: url.searchParams.get("prefix") ?? "", cursor });
+        names.push(...page.objects.map((o) => o.key));
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      answer = { names };
+    } else {
+      return { status: 404, type: "text/plain", body: "no such test hook" };
+    }
+  } catch (err) {
+    return { status: 500, type: "text/plain", body: String(err?.stack ?? err) };
   }
-  res.writeHead(200, { "content-type": "application/json" });
-  res.end(JSON.stringify(answer));
+  return { status: 200, type: "application/json", body: JSON.stringify(answer) };
 }
