@@ -2275,6 +2275,20 @@ fn list_buckets_reads_the_region_of_entries_written_before_regions_were_kept() {
         xml_values(&resp.text(), "CreationDate"),
         ["2026-01-01T00:00:00.000Z"]
     );
+
+    // Reading those records is bounded per page: one KV list plus at most 100 reads.
+    for i in 0..120 {
+        let name = format!("older-{i:03}");
+        assert_ok(&env.create_bucket(&name), 200);
+        let entry = s3edge::names::owner_bucket(&alice_id, &name);
+        futures_executor::block_on(MetaStore::put(&env.store, &entry, "", Some("0"))).unwrap();
+    }
+    let before = env.store.calls();
+    let resp = bucket_list(&env, ALICE, &[("max-buckets", "1000")]);
+    assert_ok(&resp, 200);
+    assert_eq!(bucket_names(&resp).len(), 122);
+    assert_eq!(env.store.calls() - before, 1 + 100);
+    assert_eq!(xml_values(&resp.text(), "BucketRegion").len(), 122);
 }
 
 #[test]

@@ -143,6 +143,9 @@ const KV_LIST_LIMIT: usize = 1000;
 /// Most KV `list` calls one ListBuckets page makes: a full page of 10,000 takes ten; with a
 /// `bucket-region` filter a page that runs out of calls is answered short, with a token.
 const KV_CALLS_PER_PAGE: usize = 16;
+/// Most bucket records one page reads to learn the region of owner entries written before
+/// the region was kept beside them; past it, such entries are given the configured region.
+const LEGACY_REGION_READS_PER_PAGE: usize = 100;
 
 /// Where a ListBuckets page resumes: after bucket `after`, at KV's `cursor`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +230,7 @@ pub async fn list_buckets<S: MetaStore + BlobStore>(
     let mut cursor = token.as_ref().map(|t| t.cursor.clone());
     let mut last_seen = token.as_ref().map(|t| t.after.clone());
     let mut calls = 0;
+    let mut legacy_reads = 0;
     loop {
         // Asking for no more than the page still needs uses up every KV page whole, so
         // KV's cursor is exactly where the next page starts.
@@ -249,10 +253,14 @@ pub async fn list_buckets<S: MetaStore + BlobStore>(
                 Some(match region {
                     Some(region) => region,
                     // An entry written before regions were kept: the bucket record knows.
-                    None => load_bucket(ctx.store, &name)
-                        .await?
-                        .and_then(|r| r.location)
-                        .unwrap_or_else(|| ctx.config.region.clone()),
+                    None if legacy_reads < LEGACY_REGION_READS_PER_PAGE => {
+                        legacy_reads += 1;
+                        load_bucket(ctx.store, &name)
+                            .await?
+                            .and_then(|r| r.location)
+                            .unwrap_or_else(|| ctx.config.region.clone())
+                    }
+                    None => ctx.config.region.clone(),
                 })
             } else {
                 None
