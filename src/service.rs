@@ -200,6 +200,8 @@ async fn dispatch<S: MetaStore + BlobStore>(
         GetBucketTagging => ops::tagging::get_bucket_tagging(ctx, &call).await,
         PutBucketTagging => ops::tagging::put_bucket_tagging(ctx, &call, body).await,
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, &call).await,
+        GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, &call).await,
+        ListObjectVersions => ops::versions::list_object_versions(ctx, &call).await,
         other => Err(S3Error::not_implemented(&other.name())),
     }
 }

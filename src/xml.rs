@@ -1,9 +1,10 @@
 //! S3 XML bodies, in and out, all through serde + quick-xml. Responses are plain Rust structs
 //! with a `to_xml()` that writes the XML declaration, the 2006-03-01 namespace on the root, and
 //! elements in the order AWS sends them (API Reference: ListBuckets, GetBucketLocation,
-//! ListObjects, ListObjectsV2, DeleteObjects, CopyObject, CreateBucket). Requests are parsed
-//! with [`from_xml`], which keeps the whitespace of leaf values (object keys may begin or end
-//! with spaces; quick-xml's deserializer would trim them).
+//! ListObjects, ListObjectsV2, ListObjectVersions, GetBucketVersioning, DeleteObjects,
+//! CopyObject, CreateBucket). Requests are parsed with [`from_xml`], which keeps the
+//! whitespace of leaf values (object keys may begin or end with spaces; quick-xml's
+//! deserializer would trim them).
 //!
 //! Where an example in the AWS docs and a live S3 answer differ in element order, the live
 //! answer is followed (e.g. `Owner` before `StorageClass` in `Contents`).
@@ -182,19 +183,18 @@ pub fn quote_etag(etag: &str) -> String {
     }
 }
 
-/// Encodes a key (or prefix, delimiter, marker) for `encoding-type=url` answers as S3 does,
-/// which is form encoding with `/` left alone: ASCII letters, digits, `-`, `_`, `.`, `*` and
-/// `/` stay; a space becomes `+`; every other byte of the UTF-8 becomes `%XX`. S3 was
-/// observed answering `a+b.txt` for the key `a b.txt`, `a%2Bb.txt` for `a+b.txt` and
-/// `%ED%95%9C%EA%B8%80/x.txt` for `한글/x.txt`; botocore decodes with `unquote_plus`.
+/// Encodes a key (or prefix, delimiter, marker) for `encoding-type=url` answers as S3 does:
+/// percent-encoding of every byte of the UTF-8 but the unreserved characters of RFC 3986
+/// (ASCII letters, digits, `-`, `.`, `_`, `~`) and `/`. A space becomes `%20` (never `+`), so
+/// `a b+c.txt` is answered as `a%20b%2Bc.txt` and `한글/x.txt` as `%ED%95%9C%EA%B8%80/x.txt`;
+/// botocore decodes with `unquote_plus`, which reads both forms.
 pub fn url_encode_key(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for &byte in key.as_bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' | b'/' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(char::from(byte))
             }
-            b' ' => out.push('+'),
             _ => {
                 let _ = write!(out, "%{byte:02X}");
             }
@@ -262,13 +262,19 @@ impl Owner {
 pub struct BucketEntry {
     pub name: String,
     pub creation_date_millis: i64,
+    /// `BucketRegion`, which S3 sends when the request has at least one of the paging and
+    /// filtering parameters (`max-buckets`, `continuation-token`, `prefix`, `bucket-region`).
+    pub region: Option<String>,
 }
 
-/// The ListBuckets answer.
+/// The ListBuckets answer. `ContinuationToken` is written when more buckets remain, `Prefix`
+/// when the request gave one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAllMyBucketsResult {
     pub owner: Owner,
     pub buckets: Vec<BucketEntry>,
+    pub continuation_token: Option<String>,
+    pub prefix: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -280,6 +286,10 @@ struct ListAllMyBucketsWire<'a> {
     owner: OwnerWire<'a>,
     #[serde(rename = "Buckets")]
     buckets: BucketsWire<'a>,
+    #[serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")]
+    continuation_token: Option<&'a str>,
+    #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
+    prefix: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -294,6 +304,8 @@ struct BucketWire<'a> {
     name: &'a str,
     #[serde(rename = "CreationDate")]
     creation_date: String,
+    #[serde(rename = "BucketRegion", skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
 }
 
 impl ListAllMyBucketsResult {
@@ -308,9 +320,12 @@ impl ListAllMyBucketsResult {
                     .map(|b| BucketWire {
                         name: &b.name,
                         creation_date: iso8601(b.creation_date_millis),
+                        region: b.region.as_deref(),
                     })
                     .collect(),
             },
+            continuation_token: self.continuation_token.as_deref(),
+            prefix: self.prefix.as_deref(),
         })
     }
 }
@@ -370,7 +385,8 @@ pub struct ObjectEntry {
     pub checksum_type: Option<String>,
 }
 
-/// The fields only one listing version has.
+/// The fields only one of ListObjects (v1) and ListObjectsV2 has: the version of the listing
+/// API, not object versions (ListObjectVersions is [`ListVersionsResult`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListVersion {
     /// ListObjects. `NextMarker` is written only when the listing is truncated and a delimiter
@@ -541,6 +557,171 @@ impl ListBucketResult {
         }
         to_xml(&wire)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListObjectVersions and GetBucketVersioning
+
+/// One `Version` of a ListObjectVersions answer: a listed object and its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionEntry {
+    /// The object as ListObjects lists it (ListObjectVersions always sets the owner).
+    pub object: ObjectEntry,
+    /// `null` for an object written while the bucket was never versioned.
+    pub version_id: String,
+    pub is_latest: bool,
+}
+
+/// The ListObjectVersions answer (`ListVersionsResult`). Elements in the order S3 writes
+/// them: Name, Prefix, KeyMarker, VersionIdMarker, NextKeyMarker and NextVersionIdMarker
+/// (when truncated), MaxKeys, Delimiter, EncodingType, IsTruncated, then the versions and the
+/// common prefixes. With `encoding_type` = `url`, `Prefix`, `KeyMarker`, `NextKeyMarker`,
+/// `Delimiter`, `Key` and `CommonPrefixes/Prefix` are written through [`url_encode_key`];
+/// version ids never are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListVersionsResult {
+    pub name: String,
+    pub prefix: String,
+    pub key_marker: String,
+    pub version_id_marker: String,
+    pub next_key_marker: Option<String>,
+    pub next_version_id_marker: Option<String>,
+    pub max_keys: u32,
+    pub delimiter: Option<String>,
+    pub encoding_type: Option<String>,
+    pub is_truncated: bool,
+    pub versions: Vec<VersionEntry>,
+    pub common_prefixes: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename = "ListVersionsResult")]
+struct ListVersionsWire<'a> {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "Prefix")]
+    prefix: String,
+    #[serde(rename = "KeyMarker")]
+    key_marker: String,
+    #[serde(rename = "VersionIdMarker")]
+    version_id_marker: &'a str,
+    #[serde(rename = "NextKeyMarker", skip_serializing_if = "Option::is_none")]
+    next_key_marker: Option<String>,
+    #[serde(
+        rename = "NextVersionIdMarker",
+        skip_serializing_if = "Option::is_none"
+    )]
+    next_version_id_marker: Option<&'a str>,
+    #[serde(rename = "MaxKeys")]
+    max_keys: u32,
+    #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
+    delimiter: Option<String>,
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none")]
+    encoding_type: Option<&'a str>,
+    #[serde(rename = "IsTruncated")]
+    is_truncated: bool,
+    #[serde(rename = "Version")]
+    versions: Vec<VersionWire<'a>>,
+    #[serde(rename = "CommonPrefixes")]
+    common_prefixes: Vec<CommonPrefixWire<'a>>,
+}
+
+#[derive(Serialize)]
+struct VersionWire<'a> {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "VersionId")]
+    version_id: &'a str,
+    #[serde(rename = "IsLatest")]
+    is_latest: bool,
+    #[serde(rename = "LastModified")]
+    last_modified: String,
+    #[serde(rename = "ETag")]
+    etag: String,
+    #[serde(rename = "ChecksumAlgorithm", skip_serializing_if = "Option::is_none")]
+    checksum_algorithm: Option<&'static str>,
+    #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
+    checksum_type: Option<&'a str>,
+    #[serde(rename = "Size")]
+    size: u64,
+    #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
+    owner: Option<OwnerWire<'a>>,
+    #[serde(rename = "StorageClass")]
+    storage_class: &'a str,
+}
+
+impl ListVersionsResult {
+    pub fn to_xml(&self) -> String {
+        let url = self
+            .encoding_type
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("url"));
+        let enc = |s: &str| {
+            if url {
+                url_encode_key(s)
+            } else {
+                s.to_string()
+            }
+        };
+        to_xml(&ListVersionsWire {
+            xmlns: S3_XMLNS,
+            name: &self.name,
+            prefix: enc(&self.prefix),
+            key_marker: enc(&self.key_marker),
+            version_id_marker: &self.version_id_marker,
+            next_key_marker: self.next_key_marker.as_deref().map(enc),
+            next_version_id_marker: self.next_version_id_marker.as_deref(),
+            max_keys: self.max_keys,
+            delimiter: self.delimiter.as_deref().filter(|d| !d.is_empty()).map(enc),
+            encoding_type: self.encoding_type.as_deref(),
+            is_truncated: self.is_truncated,
+            versions: self
+                .versions
+                .iter()
+                .map(|v| {
+                    let o = &v.object;
+                    VersionWire {
+                        key: enc(&o.key),
+                        version_id: &v.version_id,
+                        is_latest: v.is_latest,
+                        last_modified: iso8601(o.last_modified_millis),
+                        etag: quote_etag(&o.etag),
+                        checksum_algorithm: o.checksum_algorithm.map(ChecksumAlgorithm::as_str),
+                        checksum_type: o.checksum_type.as_deref(),
+                        size: o.size,
+                        owner: o.owner.as_ref().map(Owner::wire),
+                        storage_class: &o.storage_class,
+                    }
+                })
+                .collect(),
+            common_prefixes: self
+                .common_prefixes
+                .iter()
+                .map(|p| CommonPrefixWire {
+                    prefix: Cow::Owned(enc(p)),
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename = "VersioningConfiguration")]
+struct VersioningConfigurationWire {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+}
+
+/// The GetBucketVersioning answer for a bucket whose versioning was never configured: the
+/// empty, self-closing `VersioningConfiguration` (no `Status`, no `MfaDelete`), as S3 sends it.
+pub fn versioning_never_enabled() -> String {
+    write_xml(
+        &VersioningConfigurationWire { xmlns: S3_XMLNS },
+        None,
+        false,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -809,23 +990,35 @@ mod tests {
         assert_eq!(quote_etag("\""), "\"\"\"");
     }
 
-    /// The choice for `encoding-type=url`, from observed S3 answers (see `url_encode_key`).
+    /// `encoding-type=url`: RFC 3986 percent-encoding, `/` kept (see `url_encode_key`).
     #[test]
     fn url_encoding_of_keys() {
         let cases = [
-            ("a b.txt", "a+b.txt"),
+            ("a b.txt", "a%20b.txt"),
             ("a+b.txt", "a%2Bb.txt"),
             ("100%.csv", "100%25.csv"),
             ("한글/x.txt", "%ED%95%9C%EA%B8%80/x.txt"),
-            ("run books/", "run+books/"),
+            ("run books/", "run%20books/"),
             ("photos/2006/", "photos/2006/"),
-            ("A-Z_a.z*0~9", "A-Z_a.z*0%7E9"),
+            ("A-Z_a.z~0*9", "A-Z_a.z~0%2A9"),
             ("k=v&x?#", "k%3Dv%26x%3F%23"),
+            ("<tom & 'jerry'>\"", "%3Ctom%20%26%20%27jerry%27%3E%22"),
             ("\u{1}\n<>", "%01%0A%3C%3E"),
             ("", ""),
         ];
         for (key, expected) in cases {
             assert_eq!(url_encode_key(key), expected, "{key:?}");
+        }
+        // Every byte but the unreserved ones and `/` is encoded, and only once.
+        for byte in 0u8..=127 {
+            let c = char::from(byte);
+            let kept = c.is_ascii_alphanumeric() || "-._~/".contains(c);
+            let expected = if kept {
+                c.to_string()
+            } else {
+                format!("%{byte:02X}")
+            };
+            assert_eq!(url_encode_key(&c.to_string()), expected, "{c:?}");
         }
     }
 
@@ -837,12 +1030,16 @@ mod tests {
                 BucketEntry {
                     name: "quotes".into(),
                     creation_date_millis: 1_138_985_109_000,
+                    region: None,
                 },
                 BucketEntry {
                     name: "samples".into(),
                     creation_date_millis: 1_139_041_518_000,
+                    region: None,
                 },
             ],
+            continuation_token: None,
+            prefix: None,
         };
         assert_eq!(
             result.to_xml(),
@@ -863,12 +1060,39 @@ mod tests {
                 display_name: String::new(),
             },
             buckets: vec![],
+            continuation_token: None,
+            prefix: None,
         };
         assert_eq!(
             empty.to_xml(),
             format!(
                 "{DECL}<ListAllMyBucketsResult {NS}><Owner><ID>o</ID></Owner>\
                  <Buckets></Buckets></ListAllMyBucketsResult>"
+            )
+        );
+
+        // A page of a paged listing: regions, the token for the next page, the prefix.
+        let page = ListAllMyBucketsResult {
+            owner: Owner {
+                id: "o".into(),
+                display_name: String::new(),
+            },
+            buckets: vec![BucketEntry {
+                name: "logs-a&b".into(),
+                creation_date_millis: 1_138_985_109_000,
+                region: Some("eu-west-1".into()),
+            }],
+            continuation_token: Some("dG9r+/=".into()),
+            prefix: Some("logs-".into()),
+        };
+        assert_eq!(
+            page.to_xml(),
+            format!(
+                "{DECL}<ListAllMyBucketsResult {NS}><Owner><ID>o</ID></Owner>\
+                 <Buckets><Bucket><Name>logs-a&amp;b</Name><CreationDate>2006-02-03T16:45:09.000Z</CreationDate>\
+                 <BucketRegion>eu-west-1</BucketRegion></Bucket></Buckets>\
+                 <ContinuationToken>dG9r+/=</ContinuationToken><Prefix>logs-</Prefix>\
+                 </ListAllMyBucketsResult>"
             )
         );
     }
@@ -946,14 +1170,14 @@ mod tests {
             result.to_xml(),
             format!(
                 "{DECL}<ListBucketResult {NS}><Name>example-bucket</Name><Prefix>photos/</Prefix>\
-                 <Marker>photos/a+a</Marker><NextMarker>photos/2006+x/</NextMarker>\
+                 <Marker>photos/a%20a</Marker><NextMarker>photos/2006%20x/</NextMarker>\
                  <MaxKeys>2</MaxKeys><Delimiter>/</Delimiter><EncodingType>url</EncodingType>\
                  <IsTruncated>true</IsTruncated>\
-                 <Contents><Key>photos/a+b%2Bc.jpg</Key><LastModified>2009-10-12T17:50:30.000Z</LastModified>\
+                 <Contents><Key>photos/a%20b%2Bc.jpg</Key><LastModified>2009-10-12T17:50:30.000Z</LastModified>\
                  <ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag>\
                  <ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>\
                  <Size>434234</Size><Owner><ID>o</ID></Owner><StorageClass>STANDARD</StorageClass></Contents>\
-                 <CommonPrefixes><Prefix>photos/2006+x/</Prefix></CommonPrefixes></ListBucketResult>"
+                 <CommonPrefixes><Prefix>photos/2006%20x/</Prefix></CommonPrefixes></ListBucketResult>"
             )
         );
     }
@@ -1011,8 +1235,8 @@ mod tests {
         assert_eq!(
             result.to_xml(),
             format!(
-                "{DECL}<ListBucketResult {NS}><Name>quotes</Name><Prefix>E+x</Prefix>\
-                 <StartAfter>Example+Guide.pdf</StartAfter><ContinuationToken>a b</ContinuationToken>\
+                "{DECL}<ListBucketResult {NS}><Name>quotes</Name><Prefix>E%20x</Prefix>\
+                 <StartAfter>Example%20Guide.pdf</StartAfter><ContinuationToken>a b</ContinuationToken>\
                  <KeyCount>0</KeyCount><MaxKeys>3</MaxKeys><EncodingType>url</EncodingType>\
                  <IsTruncated>false</IsTruncated></ListBucketResult>"
             )
@@ -1042,6 +1266,112 @@ mod tests {
             xml.contains("<Key>&lt;tom &amp; &apos;jerry&apos;&gt;&quot;</Key>"),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn versioning_configuration_of_a_never_versioned_bucket() {
+        assert_eq!(
+            versioning_never_enabled(),
+            format!("{DECL}<VersioningConfiguration {NS}/>")
+        );
+    }
+
+    #[test]
+    fn list_versions_result() {
+        let mut object = entry("my-image.jpg");
+        object.owner = Some(owner());
+        let result = ListVersionsResult {
+            name: "bucket".into(),
+            prefix: "my".into(),
+            key_marker: String::new(),
+            version_id_marker: String::new(),
+            next_key_marker: None,
+            next_version_id_marker: None,
+            max_keys: 5,
+            delimiter: None,
+            encoding_type: None,
+            is_truncated: false,
+            versions: vec![VersionEntry {
+                object,
+                version_id: "null".into(),
+                is_latest: true,
+            }],
+            common_prefixes: vec![],
+        };
+        assert_eq!(
+            result.to_xml(),
+            format!(
+                "{DECL}<ListVersionsResult {NS}><Name>bucket</Name><Prefix>my</Prefix>\
+                 <KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>\
+                 <MaxKeys>5</MaxKeys><IsTruncated>false</IsTruncated>\
+                 <Version><Key>my-image.jpg</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>\
+                 <LastModified>2009-10-12T17:50:30.000Z</LastModified>\
+                 <ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag><Size>434234</Size>\
+                 <Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>\
+                 <DisplayName>mtd@amazon.com</DisplayName></Owner><StorageClass>STANDARD</StorageClass>\
+                 </Version></ListVersionsResult>"
+            )
+        );
+    }
+
+    #[test]
+    fn list_versions_result_truncated_delimited_and_url_encoded() {
+        let mut object = entry("photos/a b+c.jpg");
+        object.owner = Some(Owner {
+            id: "o".into(),
+            display_name: String::new(),
+        });
+        object.checksum_algorithm = Some(ChecksumAlgorithm::Crc32);
+        object.checksum_type = Some("FULL_OBJECT".into());
+        let result = ListVersionsResult {
+            name: "b".into(),
+            prefix: "photos/".into(),
+            key_marker: "photos/a a".into(),
+            version_id_marker: "null".into(),
+            next_key_marker: Some("photos/é x/".into()),
+            next_version_id_marker: None,
+            max_keys: 2,
+            delimiter: Some(" ".into()),
+            encoding_type: Some("url".into()),
+            is_truncated: true,
+            versions: vec![VersionEntry {
+                object,
+                version_id: "null".into(),
+                is_latest: true,
+            }],
+            common_prefixes: vec!["photos/é x/".into()],
+        };
+        assert_eq!(
+            result.to_xml(),
+            format!(
+                "{DECL}<ListVersionsResult {NS}><Name>b</Name><Prefix>photos/</Prefix>\
+                 <KeyMarker>photos/a%20a</KeyMarker><VersionIdMarker>null</VersionIdMarker>\
+                 <NextKeyMarker>photos/%C3%A9%20x/</NextKeyMarker>\
+                 <MaxKeys>2</MaxKeys><Delimiter>%20</Delimiter><EncodingType>url</EncodingType>\
+                 <IsTruncated>true</IsTruncated>\
+                 <Version><Key>photos/a%20b%2Bc.jpg</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>\
+                 <LastModified>2009-10-12T17:50:30.000Z</LastModified>\
+                 <ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag>\
+                 <ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>\
+                 <Size>434234</Size><Owner><ID>o</ID></Owner><StorageClass>STANDARD</StorageClass></Version>\
+                 <CommonPrefixes><Prefix>photos/%C3%A9%20x/</Prefix></CommonPrefixes></ListVersionsResult>"
+            )
+        );
+        // Without encoding-type, the same names are only XML-escaped.
+        let plain = ListVersionsResult {
+            encoding_type: None,
+            next_version_id_marker: Some("null".into()),
+            key_marker: "a&b".into(),
+            ..result
+        };
+        let xml = plain.to_xml();
+        assert!(xml.contains("<KeyMarker>a&amp;b</KeyMarker>"), "{xml}");
+        assert!(xml.contains("<Key>photos/a b+c.jpg</Key>"), "{xml}");
+        assert!(
+            xml.contains("<NextKeyMarker>photos/é x/</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>"),
+            "{xml}"
+        );
+        assert!(!xml.contains("EncodingType"), "{xml}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use common::*;
 use crc::{Crc, CRC_32_ISO_HDLC};
 use s3edge::auth::chunked::ChunkSigner;
 use s3edge::auth::sigv4;
+use s3edge::store::MetaStore;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
@@ -44,8 +45,8 @@ fn bucket_lifecycle() {
     assert_ok(&created, 200);
     assert_eq!(created.header("location"), Some("/alpha"));
 
-    env.create_bucket("alpha")
-        .assert_error(409, "BucketAlreadyOwnedByYou");
+    // Created again by its owner in us-east-1: 200, as S3's legacy behaviour there.
+    assert_ok(&env.create_bucket("alpha"), 200);
     env.req("PUT", "/alpha")
         .user(BOB)
         .send()
@@ -1101,7 +1102,7 @@ fn listing_pages_delimiters_markers_and_encoding() {
     env.list_v2(BUCKET, &[("continuation-token", "***")])
         .assert_error(400, "InvalidArgument");
 
-    // encoding-type=url: keys and prefixes encoded as S3 does (space as +, / kept).
+    // encoding-type=url: keys and prefixes percent-encoded as S3 does (space as %20, / kept).
     let encoded = env.list_v2(
         BUCKET,
         &[
@@ -1114,12 +1115,11 @@ fn listing_pages_delimiters_markers_and_encoding() {
     assert_eq!(xml_values(&text, "EncodingType"), ["url"]);
     let raw_keys = ListPage::parse(&text).keys();
     assert!(
-        raw_keys.contains(&"alpha/Item+00001".to_string()),
+        raw_keys.contains(&"alpha/Item%2000001".to_string()),
         "{raw_keys:?}"
     );
     assert!(
-        raw_keys.contains(&"alpha/x%2B00003~%C3%A9".to_string())
-            || raw_keys.contains(&"alpha/x%2B00003%7E%C3%A9".to_string()),
+        raw_keys.contains(&"alpha/x%2B00003~%C3%A9".to_string()),
         "{raw_keys:?}"
     );
     assert!(raw_keys.contains(&"alpha/sub-2/00002.bin".to_string()));
@@ -1134,14 +1134,14 @@ fn listing_pages_delimiters_markers_and_encoding() {
     let delimited_text = delimited.text();
     assert_eq!(
         ListPage::parse(&delimited_text).common_prefixes,
-        ["alpha/Item+"]
+        ["alpha/Item%20"]
     );
     assert!(
         delimited_text.contains("<Prefix>alpha/</Prefix>"),
         "{delimited_text}"
     );
     assert!(
-        delimited_text.contains("<Delimiter>+</Delimiter>"),
+        delimited_text.contains("<Delimiter>%20</Delimiter>"),
         "{delimited_text}"
     );
     env.list_v2(BUCKET, &[("encoding-type", "base64")])
@@ -1760,4 +1760,693 @@ fn cleanup_runs_in_batches_and_resumes() {
     for i in 0..5 {
         assert_eq!(env.get(BUCKET, &format!("live-{i}")).body, b"kept");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Versions of never-versioned buckets, ListBuckets paging, CreateBucket again, URL encoding
+
+fn versions(env: &Env, bucket: &str, params: &[(&str, &str)]) -> Resp {
+    let mut pairs = vec![("versions", "")];
+    pairs.extend_from_slice(params);
+    env.req("GET", &format!("/{bucket}"))
+        .query(&query_string(&pairs))
+        .send()
+}
+
+/// One `Version` of a ListObjectVersions answer: key, version id, IsLatest, ETag, size.
+fn version_entries(xml: &str) -> Vec<(String, String, String, String, u64)> {
+    xml_raw(xml, "Version")
+        .iter()
+        .map(|block| {
+            let one = |tag: &str| xml_values(block, tag).into_iter().next().unwrap();
+            (
+                one("Key"),
+                one("VersionId"),
+                one("IsLatest"),
+                one("ETag"),
+                one("Size").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn top_level(xml: &str, tag: &str) -> Option<String> {
+    // Top-level elements come before the first Version/CommonPrefixes.
+    let head_end = ["<Version>", "<CommonPrefixes>"]
+        .iter()
+        .filter_map(|t| xml.find(t))
+        .min()
+        .unwrap_or(xml.len());
+    xml_values(&xml[..head_end], tag).into_iter().next()
+}
+
+/// Walks ListObjectVersions with NextKeyMarker/NextVersionIdMarker; returns the keys and
+/// common prefixes in the order listed, and the number of pages.
+fn walk_versions(env: &Env, bucket: &str, params: &[(&str, &str)]) -> (Vec<String>, usize) {
+    let mut seen = Vec::new();
+    let mut markers: Option<(String, Option<String>)> = None;
+    for page in 1..10_000 {
+        let mut p = params.to_vec();
+        if let Some((key, version)) = &markers {
+            p.push(("key-marker", key));
+            if let Some(v) = version {
+                p.push(("version-id-marker", v));
+            }
+        }
+        let resp = versions(env, bucket, &p);
+        assert_eq!(resp.status, 200, "{}", resp.text());
+        let text = resp.text();
+        let entries = version_entries(&text);
+        let prefixes: Vec<String> = xml_raw(&text, "CommonPrefixes")
+            .iter()
+            .flat_map(|b| xml_values(b, "Prefix"))
+            .collect();
+        let mut items: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+        items.extend(prefixes);
+        items.sort();
+        seen.extend(items);
+        if top_level(&text, "IsTruncated").as_deref() != Some("true") {
+            assert_eq!(top_level(&text, "NextKeyMarker"), None, "{text}");
+            return (seen, page);
+        }
+        let next_key = top_level(&text, "NextKeyMarker").expect("a truncated page has a marker");
+        let next_version = top_level(&text, "NextVersionIdMarker");
+        // The marker is the last key (its null version) or the last common prefix listed.
+        assert_eq!(Some(&next_key), seen.last(), "{text}");
+        assert_eq!(
+            next_version.is_some(),
+            entries.iter().any(|e| e.0 == next_key),
+            "{text}"
+        );
+        if let Some(v) = &next_version {
+            assert_eq!(v, "null");
+        }
+        markers = Some((next_key, next_version));
+    }
+    panic!("listing never ended");
+}
+
+#[test]
+fn versioning_of_a_never_versioned_bucket() {
+    let env = env_with_bucket();
+    let resp = env
+        .req("GET", &format!("/{BUCKET}"))
+        .query("versioning")
+        .send();
+    assert_ok(&resp, 200);
+    assert_eq!(resp.header("content-type"), Some("application/xml"));
+    assert_eq!(
+        resp.text(),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"
+    );
+    env.req("GET", "/no-such-bucket")
+        .query("versioning")
+        .send()
+        .assert_error(404, "NoSuchBucket");
+    env.req("GET", &format!("/{BUCKET}"))
+        .query("versioning")
+        .user(BOB)
+        .send()
+        .assert_error(403, "AccessDenied");
+    // Turning versioning on is a later feature.
+    env.req("PUT", &format!("/{BUCKET}"))
+        .query("versioning")
+        .body(
+            b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".to_vec(),
+        )
+        .send()
+        .assert_error(501, "NotImplemented");
+}
+
+#[test]
+fn object_versions_list_every_object_as_its_null_version() {
+    let env = env_with_bucket();
+    let keys = listing_keys(30, 12);
+    fill(&env, BUCKET, &keys);
+    let mut sorted = keys.clone();
+    sorted.sort();
+
+    // One page: every key, each its null version, latest, with its ETag, size and owner.
+    let resp = versions(&env, BUCKET, &[]);
+    assert_ok(&resp, 200);
+    let text = resp.text();
+    assert!(
+        text.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>photos</Name>\
+             <Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>\
+             <MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Version>"
+        ),
+        "{text}"
+    );
+    let entries = version_entries(&text);
+    assert_eq!(
+        entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+        sorted
+    );
+    for (key, version, latest, etag, size) in &entries {
+        assert_eq!((version.as_str(), latest.as_str()), ("null", "true"));
+        assert_eq!(*etag, quoted_md5(key.as_bytes()));
+        assert_eq!(*size, key.len() as u64);
+    }
+    let first = &xml_raw(&text, "Version")[0];
+    assert_eq!(xml_values(first, "StorageClass"), ["STANDARD"]);
+    assert_eq!(xml_values(first, "DisplayName"), ["alice"]);
+    assert_eq!(xml_values(first, "ID").len(), 1);
+    assert!(xml_raw(&text, "DeleteMarker").is_empty());
+
+    // Pages of 7 through NextKeyMarker / NextVersionIdMarker=null.
+    let (walked, pages) = walk_versions(&env, BUCKET, &[("max-keys", "7")]);
+    assert_eq!(walked, sorted);
+    assert_eq!(pages, sorted.len().div_ceil(7));
+    let page = versions(&env, BUCKET, &[("max-keys", "7")]).text();
+    assert_eq!(top_level(&page, "MaxKeys").as_deref(), Some("7"));
+    assert_eq!(top_level(&page, "NextKeyMarker").as_ref(), Some(&sorted[6]));
+    assert_eq!(
+        top_level(&page, "NextVersionIdMarker").as_deref(),
+        Some("null")
+    );
+
+    // A delimiter rolls keys up into common prefixes, pages count them as one, and a page
+    // ending on a prefix gives no version id marker.
+    let root = versions(&env, BUCKET, &[("delimiter", "/")]).text();
+    assert_eq!(
+        xml_raw(&root, "CommonPrefixes")
+            .iter()
+            .flat_map(|b| xml_values(b, "Prefix"))
+            .collect::<Vec<_>>(),
+        ["alpha/", "beta/", "gamma/"]
+    );
+    assert_eq!(top_level(&root, "Delimiter").as_deref(), Some("/"));
+    let root_keys: Vec<String> = sorted
+        .iter()
+        .filter(|k| !k.contains('/'))
+        .cloned()
+        .collect();
+    assert_eq!(
+        version_entries(&root)
+            .into_iter()
+            .map(|e| e.0)
+            .collect::<Vec<_>>(),
+        root_keys
+    );
+    let mut expected: Vec<String> = root_keys.clone();
+    expected.extend(["alpha/".to_string(), "beta/".into(), "gamma/".into()]);
+    expected.sort();
+    for size in ["1", "2", "5"] {
+        let (mut walked, _) =
+            walk_versions(&env, BUCKET, &[("delimiter", "/"), ("max-keys", size)]);
+        walked.sort();
+        assert_eq!(walked, expected, "max-keys {size}");
+    }
+
+    // A prefix, with and without a delimiter.
+    let (beta, _) = walk_versions(&env, BUCKET, &[("prefix", "beta/"), ("max-keys", "4")]);
+    let beta_keys: Vec<String> = sorted
+        .iter()
+        .filter(|k| k.starts_with("beta/"))
+        .cloned()
+        .collect();
+    assert_eq!(beta, beta_keys);
+    let beta_root = versions(&env, BUCKET, &[("prefix", "beta/"), ("delimiter", "/")]).text();
+    assert_eq!(top_level(&beta_root, "Prefix").as_deref(), Some("beta/"));
+    assert_eq!(
+        xml_raw(&beta_root, "CommonPrefixes")
+            .iter()
+            .flat_map(|b| xml_values(b, "Prefix"))
+            .collect::<Vec<_>>(),
+        ["beta/sub-0/", "beta/sub-1/", "beta/sub-2/"]
+    );
+
+    // key-marker alone, or with version-id-marker=null: after that key.
+    let marker = &sorted[20];
+    for params in [
+        vec![("key-marker", marker.as_str())],
+        vec![
+            ("key-marker", marker.as_str()),
+            ("version-id-marker", "null"),
+        ],
+    ] {
+        let page = versions(&env, BUCKET, &params).text();
+        let listed: Vec<String> = version_entries(&page).into_iter().map(|e| e.0).collect();
+        assert_eq!(listed, &sorted[21..]);
+        assert_eq!(top_level(&page, "KeyMarker").as_ref(), Some(marker));
+    }
+    let page = versions(
+        &env,
+        BUCKET,
+        &[("key-marker", marker), ("version-id-marker", "null")],
+    )
+    .text();
+    assert_eq!(top_level(&page, "VersionIdMarker").as_deref(), Some("null"));
+    // A common prefix as key marker skips every key it groups.
+    let after_alpha = versions(
+        &env,
+        BUCKET,
+        &[("key-marker", "alpha/"), ("delimiter", "/")],
+    )
+    .text();
+    let listed: Vec<String> = xml_raw(&after_alpha, "CommonPrefixes")
+        .iter()
+        .flat_map(|b| xml_values(b, "Prefix"))
+        .collect();
+    assert_eq!(listed, ["beta/", "gamma/"]);
+
+    // S3's marker rules.
+    let err = versions(&env, BUCKET, &[("version-id-marker", "null")]);
+    err.assert_error(400, "InvalidArgument");
+    assert_eq!(
+        xml_values(&err.text(), "ArgumentName"),
+        ["version-id-marker"]
+    );
+    versions(
+        &env,
+        BUCKET,
+        &[
+            ("key-marker", marker),
+            ("version-id-marker", "3HL4kqtJlcpX"),
+        ],
+    )
+    .assert_error(400, "InvalidArgument");
+    versions(&env, BUCKET, &[("max-keys", "-1")]).assert_error(400, "InvalidArgument");
+    versions(&env, BUCKET, &[("encoding-type", "base64")]).assert_error(400, "InvalidArgument");
+    versions(&env, "no-such-bucket", &[]).assert_error(404, "NoSuchBucket");
+    env.req("GET", &format!("/{BUCKET}"))
+        .query("versions")
+        .user(BOB)
+        .send()
+        .assert_error(403, "AccessDenied");
+
+    // The same listing engine: a page of versions costs what a ListObjectsV2 page costs.
+    let before = env.store.calls();
+    assert_ok(&versions(&env, BUCKET, &[("max-keys", "50")]), 200);
+    let versions_cost = env.store.calls() - before;
+    let before = env.store.calls();
+    assert_ok(&env.list_v2(BUCKET, &[("max-keys", "50")]), 200);
+    assert_eq!(versions_cost, env.store.calls() - before);
+}
+
+#[test]
+fn object_versions_carry_checksums_and_url_encoding() {
+    let env = env_with_bucket();
+    let body = b"checksummed".to_vec();
+    let put = env
+        .req("PUT", &object_path(BUCKET, "dir one/a+b é.txt"))
+        .header("x-amz-checksum-crc32", &crc32_b64(&body))
+        .body(body)
+        .send();
+    assert_ok(&put, 200);
+    assert_ok(&env.put(BUCKET, "dir one/x&y<z>", b"1"), 200);
+    assert_ok(&env.put(BUCKET, "plain", b"2"), 200);
+
+    let text = versions(&env, BUCKET, &[]).text();
+    let first = &xml_raw(&text, "Version")[0];
+    assert_eq!(xml_values(first, "Key"), ["dir one/a+b é.txt"]);
+    assert_eq!(xml_values(first, "ChecksumAlgorithm"), ["CRC32"]);
+    assert_eq!(xml_values(first, "ChecksumType"), ["FULL_OBJECT"]);
+    assert!(xml_values(&xml_raw(&text, "Version")[2], "ChecksumAlgorithm").is_empty());
+
+    let encoded = versions(
+        &env,
+        BUCKET,
+        &[
+            ("encoding-type", "url"),
+            ("prefix", "dir one/"),
+            ("key-marker", "dir one/a"),
+            ("max-keys", "1"),
+        ],
+    )
+    .text();
+    assert_eq!(top_level(&encoded, "EncodingType").as_deref(), Some("url"));
+    assert_eq!(top_level(&encoded, "Prefix").as_deref(), Some("dir%20one/"));
+    assert_eq!(
+        top_level(&encoded, "KeyMarker").as_deref(),
+        Some("dir%20one/a")
+    );
+    assert_eq!(
+        top_level(&encoded, "NextKeyMarker").as_deref(),
+        Some("dir%20one/a%2Bb%20%C3%A9.txt")
+    );
+    assert_eq!(
+        top_level(&encoded, "NextVersionIdMarker").as_deref(),
+        Some("null")
+    );
+    assert_eq!(
+        version_entries(&encoded)[0].0,
+        "dir%20one/a%2Bb%20%C3%A9.txt"
+    );
+    let delimited = versions(
+        &env,
+        BUCKET,
+        &[("encoding-type", "url"), ("delimiter", " ")],
+    )
+    .text();
+    assert_eq!(top_level(&delimited, "Delimiter").as_deref(), Some("%20"));
+    assert_eq!(
+        xml_raw(&delimited, "CommonPrefixes")
+            .iter()
+            .flat_map(|b| xml_values(b, "Prefix"))
+            .collect::<Vec<_>>(),
+        ["dir%20"]
+    );
+    assert_eq!(version_entries(&delimited)[0].0, "plain");
+}
+
+/// The keys S3 percent-encodes in each listing are encoded once, RFC 3986 style (a space is
+/// `%20`, never `+`), and decode back to the stored keys exactly.
+#[test]
+fn url_encoding_is_percent_encoding_applied_once() {
+    let env = env_with_bucket();
+    let keys = [
+        "a b/one",
+        "a b/two+three",
+        "pct%41/x",
+        "uni/한글 é",
+        "amp&lt/<x>",
+        "tilde~star*/k",
+    ];
+    for key in keys {
+        assert_ok(&env.put(BUCKET, key, b"x"), 200);
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    };
+    let check = |raw: &str, plain: &str| {
+        assert!(!raw.contains(' ') && !raw.contains('+'), "{raw}");
+        assert_eq!(decode(raw), plain, "{raw}");
+        assert_eq!(raw, s3edge::xml::url_encode_key(plain));
+    };
+    let mut sorted: Vec<&str> = keys.to_vec();
+    sorted.sort();
+
+    // V2: keys, prefix, start-after; tokens never.
+    let v2 = env
+        .list_v2(
+            BUCKET,
+            &[
+                ("encoding-type", "url"),
+                ("start-after", "a b/one"),
+                ("max-keys", "2"),
+            ],
+        )
+        .text();
+    let page = ListPage::parse(&v2);
+    assert_eq!(page.keys().len(), 2);
+    for (raw, plain) in page.keys().iter().zip(&sorted[1..]) {
+        check(raw, plain);
+    }
+    assert_eq!(xml_values(&v2, "StartAfter"), ["a%20b/one"]);
+    let token = page.next_token.clone().unwrap();
+    let next = env
+        .list_v2(
+            BUCKET,
+            &[("encoding-type", "url"), ("continuation-token", &token)],
+        )
+        .text();
+    assert_eq!(xml_values(&next, "ContinuationToken"), [token]);
+
+    // V1: Marker, NextMarker, Prefix, Delimiter, Key, CommonPrefixes.
+    let v1 = env
+        .list_v1(
+            BUCKET,
+            &[
+                ("encoding-type", "url"),
+                ("marker", "a b/"),
+                ("delimiter", "/"),
+                ("max-keys", "2"),
+            ],
+        )
+        .text();
+    assert_eq!(xml_values(&v1, "Marker"), ["a%20b/"]);
+    let page = ListPage::parse(&v1);
+    assert_eq!(page.keys().len() + page.common_prefixes.len(), 2);
+    check(&page.common_prefixes[0], "amp&lt/");
+    assert!(page.is_truncated);
+    check(page.next_marker.as_deref().unwrap(), "pct%41/");
+    let under = env
+        .list_v1(
+            BUCKET,
+            &[
+                ("encoding-type", "url"),
+                ("prefix", "uni/한"),
+                ("delimiter", " "),
+            ],
+        )
+        .text();
+    assert_eq!(xml_values(&under, "Delimiter"), ["%20"]);
+    check(&ListPage::parse(&under).common_prefixes[0], "uni/한글 ");
+    assert!(under.contains("<Prefix>uni/%ED%95%9C</Prefix>"), "{under}");
+
+    // Without encoding-type: only XML escaping.
+    let plain = env.list_v2(BUCKET, &[("prefix", "amp")]).text();
+    assert!(plain.contains("<Key>amp&amp;lt/&lt;x&gt;</Key>"), "{plain}");
+
+    // ListMultipartUploads: Key, KeyMarker, NextKeyMarker, Prefix, Delimiter.
+    for key in ["up load/a b", "up load/c+d"] {
+        let created = env
+            .req("POST", &object_path(BUCKET, key))
+            .query("uploads")
+            .send();
+        assert_ok(&created, 200);
+    }
+    let uploads = env
+        .req("GET", &format!("/{BUCKET}"))
+        .query(&query_string(&[
+            ("uploads", ""),
+            ("encoding-type", "url"),
+            ("prefix", "up load/"),
+            ("key-marker", "up load/"),
+            ("max-uploads", "1"),
+        ]))
+        .send()
+        .text();
+    assert_eq!(xml_values(&uploads, "EncodingType"), ["url"]);
+    assert_eq!(xml_values(&uploads, "KeyMarker"), ["up%20load/"]);
+    assert_eq!(xml_values(&uploads, "NextKeyMarker"), ["up%20load/a%20b"]);
+    let upload_keys: Vec<String> = xml_raw(&uploads, "Upload")
+        .iter()
+        .flat_map(|b| xml_values(b, "Key"))
+        .collect();
+    assert_eq!(upload_keys, ["up%20load/a%20b"]);
+    assert!(uploads.contains("<Prefix>up%20load/</Prefix>"), "{uploads}");
+}
+
+fn bucket_list(env: &Env, user: Cred, params: &[(&str, &str)]) -> Resp {
+    env.req("GET", "/")
+        .user(user)
+        .query(&query_string(params))
+        .send()
+}
+
+#[test]
+fn list_buckets_pages_with_max_buckets_prefix_and_region() {
+    let env = Env::new();
+    let mut names: Vec<String> = (0..25).map(|i| format!("page-{i:02}")).collect();
+    for name in &names {
+        assert_ok(&env.create_bucket(name), 200);
+    }
+    let eu = ["europe-1", "europe-2", "page-eu"];
+    let body = "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint>\
+                </CreateBucketConfiguration>";
+    for name in eu {
+        assert_ok(&env.req("PUT", &format!("/{name}")).body(body).send(), 200);
+    }
+    assert_ok(&env.req("PUT", "/bobs-page-x").user(BOB).send(), 200);
+    names.extend(eu.iter().map(|s| s.to_string()));
+    names.sort();
+
+    // Without paging parameters: every bucket, no token, no region (as before).
+    let all = bucket_list(&env, ALICE, &[]);
+    assert_ok(&all, 200);
+    assert_eq!(bucket_names(&all), names);
+    let text = all.text();
+    assert!(
+        !text.contains("ContinuationToken") && !text.contains("BucketRegion"),
+        "{text}"
+    );
+    assert!(xml_values(&text, "Prefix").is_empty());
+
+    // max-buckets=10: pages of 10, each one KV list call, following the token.
+    let mut listed = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut params = vec![("max-buckets", "10")];
+        if let Some(t) = &token {
+            params.push(("continuation-token", t));
+        }
+        let before = env.store.calls();
+        let resp = bucket_list(&env, ALICE, &params);
+        assert_eq!(env.store.calls() - before, 1, "KV calls for one page");
+        assert_ok(&resp, 200);
+        pages += 1;
+        let page = bucket_names(&resp);
+        assert!(page.len() <= 10);
+        let text = resp.text();
+        let regions = xml_values(&text, "BucketRegion");
+        assert_eq!(regions.len(), page.len(), "{text}");
+        for (name, region) in page.iter().zip(&regions) {
+            let expected = if eu.contains(&name.as_str()) {
+                "eu-west-1"
+            } else {
+                REGION
+            };
+            assert_eq!(region, expected, "{name}");
+        }
+        listed.extend(page);
+        match xml_values(&text, "ContinuationToken").into_iter().next() {
+            Some(next) => {
+                assert_ne!(Some(&next), token.as_ref());
+                token = Some(next);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(listed, names);
+    assert_eq!(pages, 3);
+
+    // A prefix, echoed, with paging.
+    let mut listed = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = vec![("max-buckets", "4"), ("prefix", "page-1")];
+        if let Some(t) = &token {
+            params.push(("continuation-token", t));
+        }
+        let resp = bucket_list(&env, ALICE, &params);
+        assert_ok(&resp, 200);
+        let text = resp.text();
+        assert_eq!(xml_values(&text, "Prefix"), ["page-1"]);
+        listed.extend(bucket_names(&resp));
+        match xml_values(&text, "ContinuationToken").into_iter().next() {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (10..20).map(|i| format!("page-{i}")).collect();
+    assert_eq!(listed, expected);
+
+    // A prefix alone: a page of up to 10,000, no token when all fit.
+    let resp = bucket_list(&env, ALICE, &[("prefix", "europe")]);
+    assert_eq!(bucket_names(&resp), ["europe-1", "europe-2"]);
+    assert!(!resp.text().contains("ContinuationToken"));
+
+    // bucket-region: only that region's buckets.
+    let resp = bucket_list(&env, ALICE, &[("bucket-region", "eu-west-1")]);
+    assert_eq!(bucket_names(&resp), ["europe-1", "europe-2", "page-eu"]);
+    let resp = bucket_list(
+        &env,
+        ALICE,
+        &[
+            ("bucket-region", "eu-west-1"),
+            ("prefix", "page"),
+            ("max-buckets", "30"),
+        ],
+    );
+    assert_eq!(bucket_names(&resp), ["page-eu"]);
+    let resp = bucket_list(&env, ALICE, &[("bucket-region", "ap-south-1")]);
+    assert!(bucket_names(&resp).is_empty());
+
+    // Only the caller's own buckets.
+    let bob = bucket_list(&env, BOB, &[("max-buckets", "1")]);
+    assert_eq!(bucket_names(&bob), ["bobs-page-x"]);
+    assert!(!bob.text().contains("ContinuationToken"));
+
+    // Bad parameters.
+    for bad in ["0", "10001", "-3", "many"] {
+        let resp = bucket_list(&env, ALICE, &[("max-buckets", bad)]);
+        resp.assert_error(400, "InvalidArgument");
+        assert_eq!(xml_values(&resp.text(), "ArgumentName"), ["max-buckets"]);
+    }
+    bucket_list(&env, ALICE, &[("continuation-token", "not a token")])
+        .assert_error(400, "InvalidArgument");
+    assert_ok(&bucket_list(&env, ALICE, &[("max-buckets", "10000")]), 200);
+}
+
+#[test]
+fn list_buckets_reads_the_region_of_entries_written_before_regions_were_kept() {
+    let env = Env::new();
+    let body = "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint>\
+                </CreateBucketConfiguration>";
+    assert_ok(&env.req("PUT", "/old-eu").body(body).send(), 200);
+    assert_ok(&env.create_bucket("old-us"), 200);
+    // Rewrite the owner entries as an older s3edge wrote them: the creation time only.
+    let alice_id = xml_values(&env.req("GET", "/").send().text(), "ID")[0].clone();
+    for name in ["old-eu", "old-us"] {
+        let entry = s3edge::names::owner_bucket(&alice_id, name);
+        let millis = (NOW_UNIX * 1000).to_string();
+        futures_executor::block_on(MetaStore::put(&env.store, &entry, "", Some(&millis))).unwrap();
+    }
+    let resp = bucket_list(&env, ALICE, &[("max-buckets", "5")]);
+    assert_eq!(bucket_names(&resp), ["old-eu", "old-us"]);
+    assert_eq!(
+        xml_values(&resp.text(), "BucketRegion"),
+        ["eu-west-1", REGION]
+    );
+    let resp = bucket_list(&env, ALICE, &[("bucket-region", "eu-west-1")]);
+    assert_eq!(bucket_names(&resp), ["old-eu"]);
+    assert_eq!(
+        xml_values(&resp.text(), "CreationDate"),
+        ["2026-01-01T00:00:00.000Z"]
+    );
+
+    // Reading those records is bounded per page: one KV list plus at most 100 reads.
+    for i in 0..120 {
+        let name = format!("older-{i:03}");
+        assert_ok(&env.create_bucket(&name), 200);
+        let entry = s3edge::names::owner_bucket(&alice_id, &name);
+        futures_executor::block_on(MetaStore::put(&env.store, &entry, "", Some("0"))).unwrap();
+    }
+    let before = env.store.calls();
+    let resp = bucket_list(&env, ALICE, &[("max-buckets", "1000")]);
+    assert_ok(&resp, 200);
+    assert_eq!(bucket_names(&resp).len(), 122);
+    assert_eq!(env.store.calls() - before, 1 + 100);
+    assert_eq!(xml_values(&resp.text(), "BucketRegion").len(), 122);
+}
+
+#[test]
+fn create_bucket_again_is_200_in_us_east_1_and_409_elsewhere() {
+    let env = env_with_bucket();
+    assert_ok(&env.put(BUCKET, "kept", b"still here"), 200);
+    let again = env.create_bucket(BUCKET);
+    assert_ok(&again, 200);
+    assert_eq!(again.header("location"), Some("/photos"));
+    let us_body = "<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint>\
+                   </CreateBucketConfiguration>";
+    assert_ok(&env.req("PUT", "/photos").body(us_body).send(), 200);
+    // The bucket and its objects are left as they were.
+    assert_eq!(env.get(BUCKET, "kept").body, b"still here");
+    assert_eq!(bucket_names(&env.req("GET", "/").send()), [BUCKET]);
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert_eq!(listed.keys(), ["kept"]);
+
+    // Asked for another region: 409.
+    let eu_body = "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint>\
+                   </CreateBucketConfiguration>";
+    env.req("PUT", "/photos")
+        .body(eu_body)
+        .send()
+        .assert_error(409, "BucketAlreadyOwnedByYou");
+    // Someone else's bucket: 409 in every region.
+    env.req("PUT", "/photos")
+        .user(BOB)
+        .send()
+        .assert_error(409, "BucketAlreadyExists");
+
+    // A deployment configured for another region answers 409 to its owner too.
+    let mut env = Env::new();
+    env.config.region = "eu-west-1".into();
+    assert_ok(&env.create_bucket("eu-bucket"), 200);
+    let again = env.create_bucket("eu-bucket");
+    again.assert_error(409, "BucketAlreadyOwnedByYou");
+    assert_eq!(xml_values(&again.text(), "BucketName"), ["eu-bucket"]);
+    let head = env.req("HEAD", "/eu-bucket").send();
+    assert_eq!(head.header("x-amz-bucket-region"), Some("eu-west-1"));
+    let listed = bucket_list(&env, ALICE, &[("max-buckets", "1")]);
+    assert_eq!(xml_values(&listed.text(), "BucketRegion"), ["eu-west-1"]);
 }

@@ -5,6 +5,7 @@ use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListItem, ListQuery};
+use crate::record::BucketRecord;
 use crate::request::RequestHead;
 use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
@@ -14,13 +15,13 @@ use base64::Engine;
 
 const MAX_KEYS: usize = 1000;
 
-fn invalid_argument(name: &str, value: &str, message: &str) -> S3Error {
+pub(super) fn invalid_argument(name: &str, value: &str, message: &str) -> S3Error {
     S3Error::with_message(ErrorCode::InvalidArgument, message)
         .detail("ArgumentName", name)
         .detail("ArgumentValue", value)
 }
 
-fn max_keys(head: &RequestHead) -> Result<usize, S3Error> {
+pub(super) fn max_keys(head: &RequestHead) -> Result<usize, S3Error> {
     match head.query_param("max-keys") {
         None => Ok(MAX_KEYS),
         Some(raw) => match raw.parse::<i64>() {
@@ -31,6 +32,18 @@ fn max_keys(head: &RequestHead) -> Result<usize, S3Error> {
                 "Provided max-keys not an integer or within integer range",
             )),
         },
+    }
+}
+
+/// `encoding-type`: absent, or `url` (anything else is InvalidArgument).
+pub(super) fn encoding_type(head: &RequestHead) -> Result<Option<String>, S3Error> {
+    match head.query_param("encoding-type") {
+        Some(enc) if enc != "url" => Err(invalid_argument(
+            "encoding-type",
+            &enc,
+            "Invalid Encoding Method specified in Request",
+        )),
+        other => Ok(other),
     }
 }
 
@@ -53,20 +66,26 @@ pub fn decode_token(token: &str) -> Result<String, S3Error> {
         })
 }
 
+/// The bucket's owner as listings show it (the display name of a configured user).
+pub(super) fn bucket_owner<S>(ctx: &Ctx<'_, S>, record: &BucketRecord) -> Owner {
+    let user = ctx
+        .config
+        .users
+        .iter()
+        .find(|u| u.canonical_id == record.owner);
+    Owner {
+        id: record.owner.clone(),
+        display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
+    }
+}
+
 pub async fn list_objects<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
     v2: bool,
 ) -> OpResult<S::Body> {
     let head = call.head;
-    let encoding_type = head.query_param("encoding-type");
-    if let Some(enc) = encoding_type.as_deref().filter(|e| *e != "url") {
-        return Err(invalid_argument(
-            "encoding-type",
-            enc,
-            "Invalid Encoding Method specified in Request",
-        ));
-    }
+    let encoding_type = encoding_type(head)?;
     let prefix = head.query_param("prefix").unwrap_or_default();
     let delimiter = head.query_param("delimiter").filter(|d| !d.is_empty());
     let max_keys = max_keys(head)?;
@@ -100,17 +119,7 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
     .await?;
 
     let with_owner = !v2 || head.query_param("fetch-owner").as_deref() == Some("true");
-    let owner = with_owner.then(|| {
-        let user = ctx
-            .config
-            .users
-            .iter()
-            .find(|u| u.canonical_id == bucket_record.owner);
-        Owner {
-            id: bucket_record.owner.clone(),
-            display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
-        }
-    });
+    let owner = with_owner.then(|| bucket_owner(ctx, &bucket_record));
     let next_position = page.resume_after.clone();
     let mut contents = Vec::new();
     let mut common_prefixes = Vec::new();

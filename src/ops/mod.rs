@@ -13,6 +13,7 @@ pub mod multipart_list;
 pub mod put;
 pub mod sweep;
 pub mod tagging;
+pub mod versions;
 
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;

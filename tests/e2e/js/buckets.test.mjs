@@ -43,9 +43,14 @@ test('create, head, list and delete a bucket', async () => {
   }
 });
 
-test('creating a bucket you own again: BucketAlreadyOwnedByYou (409)', async () => {
+test('creating a bucket you own again: 200 in us-east-1, BucketAlreadyOwnedByYou (409) for another region', async () => {
   await withBucket(async (bucket) => {
-    const err = await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: bucket })));
+    const again = await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    assert.equal(again.$metadata.httpStatusCode, 200);
+    const err = await expectS3Error(s3.send(new CreateBucketCommand({
+      Bucket: bucket,
+      CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+    })));
     assert.equal(err.name, 'BucketAlreadyOwnedByYou');
     assert.equal(err.$metadata.httpStatusCode, 409);
   });

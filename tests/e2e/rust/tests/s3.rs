@@ -80,9 +80,20 @@ async fn buckets_create_head_list_delete() {
 async fn bucket_already_owned_by_you() {
     let c = client();
     let b = TestBucket::new(&c).await;
+    // us-east-1 answers 200 (S3's legacy behaviour); any other region 409.
+    c.create_bucket()
+        .bucket(&b.name)
+        .send()
+        .await
+        .expect("created again in us-east-1");
     let err = c
         .create_bucket()
         .bucket(&b.name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
         .send()
         .await
         .expect_err("already owned");
