@@ -37,7 +37,7 @@ export function createFront({ upstream, preflight: askFirst, hooks }) {
   const target = { host: upstream.hostname, port: Number(upstream.port) };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
+    // (Nagle left on: answers are written as whole heads and large runs of bytes)
     serve(socket, { target, agent, askFirst, hooks }).catch(() => socket.destroy());
   });
   const sockets = new Set();
@@ -187,7 +187,7 @@ function failed() {
 function connect(target) {
   return new Promise((resolve) => {
     const socket = net.connect(target.port, target.host);
-    socket.setNoDelay(true);
+    // (Nagle left on: answers are written as whole heads and large runs of bytes)
     socket.once("connect", () => {
       socket.removeAllListeners("error");
       socket.on("error", () => {});
@@ -294,7 +294,7 @@ async function forwardBody(reader, dest, framing) {
       if (!(await send(bytes))) return false;
     }
   }
-  if (framing.kind === "length") return forwardExactly(reader, framing.length, send);
+  if (framing.kind === "length") return forwardExactly(reader, framing.length, send, dest);
   // chunked: size line, data, CRLF, ... a zero-size chunk, trailers, an empty line
   for (;;) {
     const line = await reader.line();
@@ -312,15 +312,26 @@ async function forwardBody(reader, dest, framing) {
   }
 }
 
-async function forwardExactly(reader, length, send) {
+async function forwardExactly(reader, length, send, dest) {
   let left = length;
-  while (left > 0) {
+  // What is buffered already goes first, through the general path.
+  while (left > 0 && reader.length > 0) {
     const bytes = await reader.take(left);
     if (bytes === null) return false;
     left -= bytes.length;
     if (!(await send(bytes))) return false;
   }
-  return true;
+  if (left === 0) return true;
+  if (dest === undefined) {
+    while (left > 0) {
+      const bytes = await reader.take(left);
+      if (bytes === null) return false;
+      left -= bytes.length;
+      if (!(await send(bytes))) return false;
+    }
+    return true;
+  }
+  return reader.stream(left, dest);
 }
 
 function skipBody(reader, framing) {
@@ -335,7 +346,9 @@ class Reader {
     this.length = 0;
     this.ended = false;
     this.wake = null;
+    this.streaming = false;
     socket.on("data", (chunk) => {
+      if (this.streaming) return;
       this.chunks.push(chunk);
       this.length += chunk.length;
       if (this.length > 4 * 1024 * 1024) socket.pause();
@@ -401,6 +414,50 @@ class Reader {
       if (this.length > limit && this.chunks[0].length > limit) return null;
       if (!(await this.more())) return null;
     }
+  }
+
+  /**
+   * Moves the next `length` bytes to `dest` (null: discards them) straight from the socket's
+   * 'data' events, as `pipe` does: no promise per chunk. Resolves true once all went through.
+   * Called with nothing buffered; bytes past `length` stay buffered for what follows.
+   */
+  stream(length, dest) {
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let left = length;
+      const { socket } = this;
+      const finish = (ok) => {
+        socket.off("data", onData);
+        socket.off("end", onEnd);
+        socket.off("close", onEnd);
+        dest?.off("drain", onDrain);
+        dest?.off("close", onDestClose);
+        this.streaming = false;
+        resolve(ok);
+      };
+      const onData = (chunk) => {
+        let mine = chunk;
+        if (chunk.length > left) {
+          mine = chunk.subarray(0, left);
+          this.chunks.push(chunk.subarray(left));
+          this.length += chunk.length - left;
+        }
+        left -= mine.length;
+        const flowing = dest === null || dest.write(mine);
+        if (left === 0) return finish(true);
+        if (!flowing) socket.pause();
+      };
+      const onDrain = () => socket.resume();
+      const onEnd = () => finish(false);
+      const onDestClose = () => finish(false);
+      this.streaming = true;
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+      socket.on("close", onEnd);
+      dest?.on("drain", onDrain);
+      dest?.on("close", onDestClose);
+      socket.resume();
+    });
   }
 
   head() {
