@@ -119,7 +119,10 @@ async function exchange(socket, client, request, worker, { target, agent, askFir
       return false;
     }
     worker.socket.write(head);
-    const sending = framing.kind === "none" ? Promise.resolve(true) : forwardBody(client, worker.socket, framing);
+    const upstreamSocket = worker.socket;
+    const sending = framing.kind === "none" ? Promise.resolve(true) : forwardBody(client, upstreamSocket, framing);
+    // A client that stops sending mid-body leaves workerd waiting for the rest: end that.
+    sending.then((ok) => ok || upstreamSocket.destroy());
     const answerRaw = await worker.reader.head();
     if (answerRaw === null) {
       // workerd closed before answering: a request without a body is sent once more on a new
@@ -139,7 +142,8 @@ async function exchange(socket, client, request, worker, { target, agent, askFir
     const sent = await sending;
     if (!complete) return false; // cut off mid-answer: the client must see it incomplete
     if (!sent) return false;
-    if (own || !keepsAlive(answer) || answerFraming.kind === "close") {
+    if (answerFraming.kind === "close") return false; // its end was the connection's end
+    if (own || !keepsAlive(answer)) {
       worker.socket.destroy();
       worker = null;
     }
