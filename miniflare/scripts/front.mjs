@@ -37,7 +37,9 @@ export function createFront({ upstream, preflight: askFirst, hooks }) {
   const target = { host: upstream.hostname, port: Number(upstream.port) };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const server = net.createServer((socket) => {
-    // (Nagle left on: answers are written as whole heads and large runs of bytes)
+    // Nagle off: a head and a small body written one after the other would otherwise wait for
+    // the peer's delayed ACK (40 ms a request).
+    socket.setNoDelay(true);
     serve(socket, { target, agent, askFirst, hooks }).catch(() => socket.destroy());
   });
   const sockets = new Set();
@@ -191,7 +193,7 @@ function failed() {
 function connect(target) {
   return new Promise((resolve) => {
     const socket = net.connect(target.port, target.host);
-    // (Nagle left on: answers are written as whole heads and large runs of bytes)
+    socket.setNoDelay(true);
     socket.once("connect", () => {
       socket.removeAllListeners("error");
       socket.on("error", () => {});
