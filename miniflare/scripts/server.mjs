@@ -1,6 +1,6 @@
 // Starts the built Worker in Miniflare (workerd) with KV and R2 persisted on disk, behind the
-// small HTTP front of front.mjs that answers `Expect: 100-continue` (workerd never does, so SDK
-// PUTs would otherwise wait a second for it) and passes every byte through untouched.
+// small front of front.mjs that answers `Expect: 100-continue` (workerd never does, so SDK PUTs
+// would otherwise wait a second for it) and passes every byte through untouched.
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { BUILD_DIR } from "./common.mjs";
