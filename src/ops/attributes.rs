@@ -81,22 +81,26 @@ impl Paging {
     /// `x-amz-max-parts` (default and ceiling 1,000) and `x-amz-part-number-marker` (default 0):
     /// non-negative integers, else InvalidArgument.
     pub fn from_head(head: &RequestHead) -> Result<Paging, S3Error> {
-        let number = |name: &str, default: usize| -> Result<usize, S3Error> {
+        // Clamped while still 64-bit: `usize` is 32 bits on wasm32.
+        let number = |name: &str, default: usize, ceiling: usize| -> Result<usize, S3Error> {
             match head.header(name).map(str::trim) {
                 None => Ok(default),
-                Some(v) => v.parse::<u64>().map(|n| n as usize).map_err(|_| {
-                    S3Error::with_message(
-                        ErrorCode::InvalidArgument,
-                        format!("Provided {name} not an integer or within integer range"),
-                    )
-                    .detail("ArgumentName", name)
-                    .detail("ArgumentValue", v)
-                }),
+                Some(v) => v
+                    .parse::<u64>()
+                    .map(|n| n.min(ceiling as u64) as usize)
+                    .map_err(|_| {
+                        S3Error::with_message(
+                            ErrorCode::InvalidArgument,
+                            format!("Provided {name} not an integer or within integer range"),
+                        )
+                        .detail("ArgumentName", name)
+                        .detail("ArgumentValue", v)
+                    }),
             }
         };
         Ok(Paging {
-            max: number("x-amz-max-parts", MAX_PARTS)?.min(MAX_PARTS),
-            marker: number("x-amz-part-number-marker", 0)?.min(usize::from(u16::MAX)) as u16,
+            max: number("x-amz-max-parts", MAX_PARTS, MAX_PARTS)?,
+            marker: number("x-amz-part-number-marker", 0, usize::from(u16::MAX))? as u16,
         })
     }
 }
@@ -209,7 +213,8 @@ fn object_parts(record: &ObjectRecord, paging: Paging) -> Option<PartsWire> {
             checksum: checksum_element(segment.checksum.clone().map(|c| (alg, c))),
         })
         .collect();
-    let is_truncated = after.len() > paging.max;
+    // With nothing listed (max-parts 0) no next marker exists, so the page is not truncated.
+    let is_truncated = paging.max > 0 && after.len() > paging.max;
     after.truncate(paging.max);
     Some(PartsWire {
         count,

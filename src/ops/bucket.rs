@@ -34,10 +34,15 @@ pub fn parse_owner_entry_metadata(metadata: Option<&str>) -> (i64, Option<String
 
 /// S3's legacy us-east-1 behaviour: creating a bucket the caller already owns answers 200 and
 /// leaves the bucket as it is, when the request is for us-east-1 (the configured region is
-/// us-east-1 and the request names no other). Every other region answers 409.
-pub fn recreate_is_legacy_success(config_region: &str, location: Option<&str>) -> bool {
+/// us-east-1 and the request names no other) and so is the bucket. Every other case answers 409.
+pub fn recreate_is_legacy_success(
+    config_region: &str,
+    location: Option<&str>,
+    existing_location: Option<&str>,
+) -> bool {
     const US_EAST_1: &str = "us-east-1";
-    config_region == US_EAST_1 && location.is_none_or(|l| l == US_EAST_1)
+    let in_us_east_1 = |l: Option<&str>| l.is_none_or(|l| l == US_EAST_1);
+    config_region == US_EAST_1 && in_us_east_1(location) && in_us_east_1(existing_location)
 }
 
 pub async fn create_bucket<S: MetaStore + BlobStore>(
@@ -53,7 +58,11 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
     if let Some(existing) = load_bucket(ctx.store, bucket).await? {
         let code = if existing.owner != user.canonical_id {
             ErrorCode::BucketAlreadyExists
-        } else if recreate_is_legacy_success(&ctx.config.region, location.as_deref()) {
+        } else if recreate_is_legacy_success(
+            &ctx.config.region,
+            location.as_deref(),
+            existing.location.as_deref(),
+        ) {
             return Ok(Response::new(200).header("location", format!("/{bucket}")));
         } else {
             ErrorCode::BucketAlreadyOwnedByYou
@@ -381,11 +390,34 @@ mod tests {
 
     #[test]
     fn recreating_an_owned_bucket_succeeds_only_in_us_east_1() {
-        assert!(recreate_is_legacy_success("us-east-1", None));
-        assert!(recreate_is_legacy_success("us-east-1", Some("us-east-1")));
-        assert!(!recreate_is_legacy_success("us-east-1", Some("eu-west-1")));
-        assert!(!recreate_is_legacy_success("eu-west-1", None));
-        assert!(!recreate_is_legacy_success("eu-west-1", Some("eu-west-1")));
+        assert!(recreate_is_legacy_success("us-east-1", None, None));
+        assert!(recreate_is_legacy_success(
+            "us-east-1",
+            Some("us-east-1"),
+            None
+        ));
+        assert!(recreate_is_legacy_success(
+            "us-east-1",
+            None,
+            Some("us-east-1")
+        ));
+        assert!(!recreate_is_legacy_success(
+            "us-east-1",
+            Some("eu-west-1"),
+            None
+        ));
+        assert!(!recreate_is_legacy_success("eu-west-1", None, None));
+        // A bucket made elsewhere is not re-created by a request for us-east-1.
+        assert!(!recreate_is_legacy_success(
+            "us-east-1",
+            None,
+            Some("eu-west-1")
+        ));
+        assert!(!recreate_is_legacy_success(
+            "eu-west-1",
+            Some("eu-west-1"),
+            Some("eu-west-1")
+        ));
     }
 
     #[test]
