@@ -165,8 +165,10 @@ function preflight(target, agent, request) {
     ? `content-length=${request.headers["content-length"]}`
     : request.headers["transfer-encoding"] !== undefined ? `transfer-encoding=${request.headers["transfer-encoding"]}` : "none";
   headers[PREFLIGHT] = framing;
+  // A preflight that cannot be had (a header Node will not send again, workerd gone) lets the
+  // request go on as it is: the Worker still decides on it, and a dead workerd answers 502.
   return new Promise((resolve) => {
-    const probe = http.request({ ...target, method: request.method, path: request.target, headers, agent }, (answer) => {
+    const onAnswer = (answer) => {
       const chunks = [];
       answer.on("data", (c) => chunks.push(c));
       answer.on("end", () => {
@@ -179,15 +181,18 @@ function preflight(target, agent, request) {
         }
         resolve({ continue: false, status: answer.statusCode ?? 502, headers: kept, body: Buffer.concat(chunks) });
       });
-      answer.on("error", () => resolve(failed()));
-    });
-    probe.on("error", () => resolve(failed()));
+      answer.on("error", () => resolve({ continue: true }));
+    };
+    let probe;
+    try {
+      probe = http.request({ ...target, method: request.method, path: request.target, headers, agent }, onAnswer);
+    } catch {
+      resolve({ continue: true });
+      return;
+    }
+    probe.on("error", () => resolve({ continue: true }));
     probe.end();
   });
-}
-
-function failed() {
-  return { continue: false, status: 502, headers: { "content-type": "text/plain" }, body: Buffer.from("s3edge front: the preflight failed") };
 }
 
 function connect(target) {
