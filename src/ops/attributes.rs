@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::multipart::COMPOSITE;
 use super::readable_record;
 use crate::checksum::ChecksumAlgorithm;
-use crate::conditional::{self, Decision};
 use crate::error::{ErrorCode, S3Error};
 use crate::record::{Layout, ObjectRecord};
 use crate::request::RequestHead;
@@ -265,28 +264,10 @@ pub async fn get_object_attributes<S: MetaStore + BlobStore>(
     let record = readable_record(ctx, call)
         .await?
         .ok_or_else(|| S3Error::new(ErrorCode::NoSuchKey).detail("Key", call.key()))?;
-    let preconditions = conditional::Preconditions::from_head_at(head, "", ctx.now_millis / 1000);
-    let last_modified = xml::http_date(record.last_modified_millis);
-    match conditional::evaluate_read(
-        &preconditions,
-        &record.quoted_etag(),
-        record.last_modified_millis / 1000,
-    ) {
-        Decision::Proceed => {}
-        Decision::NotModified => {
-            return Ok(Response::new(304)
-                .header("etag", record.quoted_etag())
-                .header("last-modified", last_modified));
-        }
-        Decision::PreconditionFailed => {
-            let condition = if preconditions.if_match.is_some() {
-                "If-Match"
-            } else {
-                "If-Unmodified-Since"
-            };
-            return Err(S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", condition));
-        }
+    if let Some(not_modified) = super::get::read_preconditions(head, &record, ctx.now_millis)? {
+        return Ok(not_modified);
     }
+    let last_modified = xml::http_date(record.last_modified_millis);
     Ok(
         Response::xml(200, attributes_xml(&record, selection, paging))
             .header("last-modified", last_modified),

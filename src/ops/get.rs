@@ -49,28 +49,8 @@ pub async fn get_object<S: MetaStore + BlobStore>(
         let record = readable_record(ctx, call)
             .await?
             .ok_or_else(|| no_such_key(key))?;
-        let preconditions =
-            conditional::Preconditions::from_head_at(head, "", ctx.now_millis / 1000);
-        match conditional::evaluate_read(
-            &preconditions,
-            &record.quoted_etag(),
-            record.last_modified_millis / 1000,
-        ) {
-            Decision::Proceed => {}
-            Decision::NotModified => {
-                return Ok(Response::new(304)
-                    .header("etag", record.quoted_etag())
-                    .header("last-modified", xml::http_date(record.last_modified_millis)));
-            }
-            Decision::PreconditionFailed => {
-                let condition = if preconditions.if_match.is_some() {
-                    "If-Match"
-                } else {
-                    "If-Unmodified-Since"
-                };
-                let err = S3Error::new(ErrorCode::PreconditionFailed);
-                return Err(err.detail("Condition", condition));
-            }
+        if let Some(not_modified) = read_preconditions(head, &record, ctx.now_millis)? {
+            return Ok(not_modified);
         }
         let byte_range = match (part_number, head.header("range").and_then(range::parse)) {
             (Some(number), _) => part_range(&record, number)?,
@@ -227,4 +207,36 @@ pub fn object_headers<B>(
             .header("x-amz-checksum-type", checksum_type);
     }
     response
+}
+
+/// GetObject's conditional headers (If-Match, If-None-Match, If-Modified-Since,
+/// If-Unmodified-Since) applied to `record`: `Some(304)` to answer at once, a 412
+/// PreconditionFailed naming the failed condition, or `None` to go on. Also used by
+/// GetObjectAttributes, which S3 conditions the same way.
+pub fn read_preconditions<B>(
+    head: &crate::request::RequestHead,
+    record: &ObjectRecord,
+    now_millis: i64,
+) -> Result<Option<Response<B>>, S3Error> {
+    let preconditions = conditional::Preconditions::from_head_at(head, "", now_millis / 1000);
+    match conditional::evaluate_read(
+        &preconditions,
+        &record.quoted_etag(),
+        record.last_modified_millis / 1000,
+    ) {
+        Decision::Proceed => Ok(None),
+        Decision::NotModified => Ok(Some(
+            Response::new(304)
+                .header("etag", record.quoted_etag())
+                .header("last-modified", xml::http_date(record.last_modified_millis)),
+        )),
+        Decision::PreconditionFailed => {
+            let condition = if preconditions.if_match.is_some() {
+                "If-Match"
+            } else {
+                "If-Unmodified-Since"
+            };
+            Err(S3Error::new(ErrorCode::PreconditionFailed).detail("Condition", condition))
+        }
+    }
 }
