@@ -325,24 +325,15 @@ async function forwardBody(reader, dest, framing) {
 
 async function forwardExactly(reader, length, send, dest) {
   let left = length;
-  // What is buffered already goes first, through the general path.
-  while (left > 0 && reader.length > 0) {
+  // Buffered bytes (and all of a chunk, `dest` unset) go through `send`; the rest of a body of
+  // known length streams from the socket's events (`Reader.stream`).
+  while (left > 0 && (dest === undefined || reader.length > 0)) {
     const bytes = await reader.take(left);
     if (bytes === null) return false;
     left -= bytes.length;
     if (!(await send(bytes))) return false;
   }
-  if (left === 0) return true;
-  if (dest === undefined) {
-    while (left > 0) {
-      const bytes = await reader.take(left);
-      if (bytes === null) return false;
-      left -= bytes.length;
-      if (!(await send(bytes))) return false;
-    }
-    return true;
-  }
-  return reader.stream(left, dest);
+  return left === 0 || reader.stream(left, dest);
 }
 
 function skipBody(reader, framing) {
