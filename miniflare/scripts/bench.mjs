@@ -1,6 +1,6 @@
 // `npm --prefix miniflare run bench`: measures s3edge against a bare R2 pass-through Worker
-// (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd) behind the same Node
-// front, driven by the same keep-alive `http.request` client on 127.0.0.1. Every loop is bounded
+// (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd) behind the same local
+// front (miniflare/front), driven by the same keep-alive `http.request` client on 127.0.0.1. Every loop is bounded
 // (by time and by count); the whole run takes about a minute plus the build check.
 // Prints progress, then a Markdown table (see BENCHMARKS.md for what each figure means).
 //
@@ -219,13 +219,21 @@ function* bigChunks(rep, digest) {
   }
 }
 
-/** Runs `fn` and measures the target workerd's CPU and this process's (client + front) CPU. */
+/** Runs `fn` and measures the CPU of the target's workerd, of its front (a process of its own),
+ * and of this process (the client). */
 async function measured(target, fn) {
+  const frontPid = target.server.frontPid;
   const cpu0 = cpuMs(target.pid);
+  const front0 = frontPid ? cpuMs(frontPid) : NaN;
   const node0 = process.cpuUsage();
   const result = await fn();
   const node = process.cpuUsage(node0);
-  return { ...result, workerdCpuMs: cpuMs(target.pid) - cpu0, nodeCpuMs: (node.user + node.system) / 1000 };
+  return {
+    ...result,
+    workerdCpuMs: cpuMs(target.pid) - cpu0,
+    frontCpuMs: frontPid ? cpuMs(frontPid) - front0 : NaN,
+    nodeCpuMs: (node.user + node.system) / 1000,
+  };
 }
 
 async function smallPut(target) {
@@ -415,7 +423,7 @@ async function timeToFirstAnswer() {
 
 /**
  * boto3 `put_object` of 4 KiB, 3 times, to one endpoint, in a python3 child process (spawned
- * asynchronously: the fronts live in this process and must keep serving). Resolves with the ms of
+ * asynchronously: Miniflare lives in this process and must keep serving). Resolves with the ms of
  * each put and the Expect header each one sent.
  */
 function boto3Puts(endpoint, label) {
@@ -481,7 +489,7 @@ const wasmGzip = zlib.gzipSync(wasm, { level: 9 }).length;
 
 let pinNote;
 if (pinning && pin(process.pid, pinning.client)) {
-  pinNote = `workerd processes on CPU ${pinning.server}, this Node process (client + fronts) on CPU ${pinning.client} (taskset -a -p)`;
+  pinNote = `workerd processes on CPU ${pinning.server}, this Node process (client) and the fronts it starts on CPU ${pinning.client} (taskset -a -p)`;
 } else if (pinning) {
   pinning = null;
   pinNote = "taskset failed; no pinning";
@@ -639,8 +647,12 @@ try {
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0, direct.putBig.workerdCpuMs / REPS);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, a.putBigCrc.workerdCpuMs / REPS, b.putBigCrc.workerdCpuMs / REPS, 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0, direct.getBig.workerdCpuMs / REPS);
-  row("client+front (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
-  row("client+front (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
+  row("client (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
+  row("client (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
+  row("front CPU ms / 4 KiB PUT", a.put4k.frontCpuMs / a.put4k.ok, b.put4k.frontCpuMs / b.put4k.ok, 3);
+  row("front CPU ms / 4 KiB GET", a.get4k.frontCpuMs / a.get4k.ok, b.get4k.frontCpuMs / b.get4k.ok, 3);
+  row(`front CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.frontCpuMs / REPS, b.putBig.frontCpuMs / REPS, 0);
+  row(`front CPU ms / ${BIG_MIB} MiB GET`, a.getBig.frontCpuMs / REPS, b.getBig.frontCpuMs / REPS, 0);
   row("workerd peak RSS (MiB, VmRSS every 50 ms)", s3edge.peakRssKiB / 1024, passthrough.peakRssKiB / 1024, 1);
   row("workerd VmHWM at the end (MiB)", hwm.s3edge / 1024, hwm["pass-through"] / 1024, 1);
 

@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 export const MINIFLARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = path.resolve(MINIFLARE_DIR, "..");
 export const BUILD_DIR = path.join(ROOT, "build");
+/** The local front before workerd (a native Rust program, miniflare/front). */
+export const FRONT_DIR = path.join(MINIFLARE_DIR, "front");
+export const FRONT_BIN = path.join(FRONT_DIR, "target", "release", "s3edge-front");
 export const HOME = process.env.HOME ?? "/root";
 export const CARGO_BIN = path.join(process.env.CARGO_HOME ?? path.join(HOME, ".cargo"), "bin");
 

@@ -1,10 +1,11 @@
 // Starts the built Worker in Miniflare (workerd) with KV and R2 persisted on disk, behind the
-// small front of front.mjs that answers `Expect: 100-continue` (workerd never does, so SDK PUTs
-// would otherwise wait a second for it) and passes every byte through untouched.
+// local front (miniflare/front, a native program) that answers `Expect: 100-continue` and early
+// refusals (workerd does neither) and moves every other byte through untouched.
+import { spawn } from "node:child_process";
+import http from "node:http";
 import path from "node:path";
 import { Miniflare } from "miniflare";
-import { BUILD_DIR } from "./common.mjs";
-import { createFront } from "./front.mjs";
+import { BUILD_DIR, FRONT_BIN } from "./common.mjs";
 
 /**
  * @param {object} options
@@ -42,22 +43,74 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     return { url: inner.href.replace(/\/$/, ""), close: () => mf.dispose(), mf };
   }
   const workerSocket = await mf.unsafeGetDirectURL();
-  const front = createFront({
-    upstream: workerSocket,
+  const hooks = testHooks ? await startHooks(mf) : null;
+  const front = await startFront({
+    listen: `127.0.0.1:${port}`,
+    upstream: `${workerSocket.hostname}:${workerSocket.port}`,
     preflight,
-    hooks: testHooks ? (method, url) => (url.startsWith("/__s3edge/") ? testHook(mf, method, url) : null) : undefined,
+    hooks: hooks?.address,
   });
-  await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));
-  const { port: boundPort } = front.address();
   return {
-    url: `http://127.0.0.1:${boundPort}`,
+    url: `http://${front.address}`,
+    frontPid: front.pid,
     // Miniflare's own port: requests there pass its entry worker, as they would Cloudflare's edge.
     workerdUrl: inner.href.replace(/\/$/, ""),
     mf,
     close: async () => {
-      await new Promise((resolve) => front.close(resolve));
+      await front.close();
+      await hooks?.close();
       await mf.dispose();
     },
+  };
+}
+
+/** Starts the front; resolves once it listens, with its address and a way to stop it. */
+function startFront({ listen, upstream, preflight, hooks }) {
+  const args = ["--listen", listen, "--upstream", upstream];
+  if (preflight) args.push("--preflight");
+  if (hooks) args.push("--hooks", hooks);
+  // Its standard input is its lifeline: the front exits when this process goes away.
+  const child = spawn(FRONT_BIN, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  return new Promise((resolve, reject) => {
+    let printed = "";
+    child.once("error", (err) => reject(new Error(`cannot start ${FRONT_BIN} (npm --prefix miniflare run build): ${err.message}`)));
+    exited.then((code) => reject(new Error(`the front exited with ${code} before listening`)));
+    child.stdout.on("data", (chunk) => {
+      printed += chunk;
+      const match = printed.match(/^listening (\S+)\n/);
+      if (!match) return;
+      child.stdout.removeAllListeners("data");
+      child.stdout.resume();
+      resolve({
+        address: match[1],
+        pid: child.pid,
+        close: () => {
+          child.stdin.end();
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+/** The test hooks' own small HTTP server, which the front sends `/__s3edge/*` to. */
+async function startHooks(mf) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", async () => {
+      const answer = await testHook(mf, req.method, req.url);
+      res.writeHead(answer.status, { "content-type": answer.type });
+      res.end(answer.body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    address: `127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    }),
   };
 }
 

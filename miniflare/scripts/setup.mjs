@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { BUILD_DIR, MINIFLARE_DIR, ROOT, output, run } from "./common.mjs";
+import { BUILD_DIR, FRONT_DIR, MINIFLARE_DIR, ROOT, output, run } from "./common.mjs";
 
 const WORKER_BUILD_VERSION = "0.8.7";
 const forTests = process.argv.includes("--for-tests");
@@ -97,6 +97,11 @@ function buildWorker() {
   fs.writeFileSync(stampFile, hash);
 }
 
+/** The local front (miniflare/front): cargo rebuilds it only when its sources changed. */
+function buildFront() {
+  run("cargo", ["build", "--release", "--quiet", "--locked", "--manifest-path", path.join(FRONT_DIR, "Cargo.toml")]);
+}
+
 try {
   npmPackages();
   wasmTarget();
@@ -107,6 +112,7 @@ try {
     rclone();
   }
   buildWorker();
+  buildFront();
 } catch (err) {
   console.error(`[s3edge setup] ${err.message}`);
   process.exit(1);

@@ -15,8 +15,8 @@ const USERS = [
   { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two" },
 ];
 
-/** Runs one suite. Asynchronous on purpose: the HTTP front of the Worker under test lives in
- * this process, and a synchronous spawn would stop it from answering. */
+/** Runs one suite. Asynchronous on purpose: Miniflare and the test hooks of the Worker under
+ * test live in this process, and a synchronous spawn would stop them from answering. */
 async function step(name, cmd, args, env) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
   const started = Date.now();
@@ -34,7 +34,11 @@ const only = process.env.S3EDGE_SUITES?.split(",");
 const want = (name) => !only || only.includes(name);
 const results = [];
 
-if (want("native")) results.push(["native", await step("native", "cargo", ["test", "--quiet"], process.env)]);
+if (want("native")) {
+  results.push(["native", await step("native", "cargo", ["test", "--quiet"], process.env)]);
+  const front = ["test", "--quiet", "--manifest-path", "miniflare/front/Cargo.toml"];
+  results.push(["front (native)", await step("front (native)", "cargo", front, process.env)]);
+}
 
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
 const server = await startServer({
