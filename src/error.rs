@@ -50,6 +50,15 @@ pub enum ErrorCode {
     SignatureDoesNotMatch,
     XAmzContentSHA256Mismatch,
     ConditionalRequestConflict,
+    MalformedACLError,
+    MalformedPolicy,
+    UnresolvableGrantByEmailAddress,
+    AccessControlListNotSupported,
+    NoSuchBucketPolicy,
+    NoSuchPublicAccessBlockConfiguration,
+    OwnershipControlsNotFoundError,
+    InvalidBucketAclWithObjectOwnership,
+    PolicyTooLarge,
 }
 
 impl ErrorCode {
@@ -79,9 +88,21 @@ impl ErrorCode {
             | MalformedXML
             | MetadataTooLarge
             | MissingSecurityHeader
-            | XAmzContentSHA256Mismatch => 400,
+            | XAmzContentSHA256Mismatch
+            | MalformedACLError
+            | MalformedPolicy
+            | UnresolvableGrantByEmailAddress
+            | AccessControlListNotSupported
+            | InvalidBucketAclWithObjectOwnership
+            | PolicyTooLarge => 400,
             AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => 403,
-            NoSuchBucket | NoSuchKey | NoSuchTagSet | NoSuchUpload => 404,
+            NoSuchBucket
+            | NoSuchKey
+            | NoSuchTagSet
+            | NoSuchUpload
+            | NoSuchBucketPolicy
+            | NoSuchPublicAccessBlockConfiguration
+            | OwnershipControlsNotFoundError => 404,
             MethodNotAllowed => 405,
             MissingContentLength => 411,
             BucketAlreadyExists
@@ -145,6 +166,15 @@ impl ErrorCode {
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             ConditionalRequestConflict => "ConditionalRequestConflict",
+            MalformedACLError => "MalformedACLError",
+            MalformedPolicy => "MalformedPolicy",
+            UnresolvableGrantByEmailAddress => "UnresolvableGrantByEmailAddress",
+            AccessControlListNotSupported => "AccessControlListNotSupported",
+            NoSuchBucketPolicy => "NoSuchBucketPolicy",
+            NoSuchPublicAccessBlockConfiguration => "NoSuchPublicAccessBlockConfiguration",
+            OwnershipControlsNotFoundError => "OwnershipControlsNotFoundError",
+            InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
+            PolicyTooLarge => "PolicyTooLarge",
         }
     }
 
@@ -196,6 +226,15 @@ impl ErrorCode {
             SignatureDoesNotMatch => "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
             XAmzContentSHA256Mismatch => "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ConditionalRequestConflict => "A conflicting operation occurred. Please retry.",
+            MalformedACLError => "The XML you provided was not well-formed or did not validate against our published schema",
+            MalformedPolicy => "Policies must be valid JSON and the first byte must be '{'",
+            UnresolvableGrantByEmailAddress => "The e-mail address you provided does not match any account on record.",
+            AccessControlListNotSupported => "The bucket does not allow ACLs",
+            NoSuchBucketPolicy => "The bucket policy does not exist",
+            NoSuchPublicAccessBlockConfiguration => "The public access block configuration was not found",
+            OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
+            InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+            PolicyTooLarge => "Policies cannot exceed 20 KB in size",
         }
     }
 }

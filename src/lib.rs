@@ -3,6 +3,7 @@
 //! Everything but `platform` is plain Rust, tested natively; `platform` adapts it to workerd.
 
 pub mod auth;
+pub mod authz;
 pub mod body;
 pub mod checksum;
 pub mod conditional;

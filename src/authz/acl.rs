@@ -1,0 +1,1 @@
+//! Access control lists (placeholder; see the ACL work).

@@ -1,0 +1,1 @@
+//! Bucket policies (placeholder; see the policy work).
