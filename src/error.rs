@@ -59,6 +59,7 @@ pub enum ErrorCode {
     OwnershipControlsNotFoundError,
     InvalidBucketAclWithObjectOwnership,
     PolicyTooLarge,
+    UnexpectedContent,
 }
 
 impl ErrorCode {
@@ -94,7 +95,8 @@ impl ErrorCode {
             | UnresolvableGrantByEmailAddress
             | AccessControlListNotSupported
             | InvalidBucketAclWithObjectOwnership
-            | PolicyTooLarge => 400,
+            | PolicyTooLarge
+            | UnexpectedContent => 400,
             AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => 403,
             NoSuchBucket
             | NoSuchKey
@@ -175,6 +177,7 @@ impl ErrorCode {
             OwnershipControlsNotFoundError => "OwnershipControlsNotFoundError",
             InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
             PolicyTooLarge => "PolicyTooLarge",
+            UnexpectedContent => "UnexpectedContent",
         }
     }
 
@@ -235,6 +238,7 @@ impl ErrorCode {
             OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
             PolicyTooLarge => "Policies cannot exceed 20 KB in size",
+            UnexpectedContent => "This request does not support content",
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod field {
     pub const CHECKSUM_TYPE: &str = "t";
     /// The full key, present only when the entry's name had to be truncated.
     pub const FULL_KEY: &str = "k";
+    /// The object's owner (entries written before objects had owners of their own have none).
+    pub const OWNER: &str = "o";
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub struct ListedObject {
     pub checksum_algorithm: Option<String>,
     /// `FULL_OBJECT` or `COMPOSITE`, with an algorithm.
     pub checksum_type: Option<String>,
+    /// The object's owner, when the entry names it.
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +222,7 @@ fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<L
         checksum_type: meta(field::CHECKSUM_ALGORITHM)
             .map(|_| meta(field::CHECKSUM_TYPE).unwrap_or_else(|| "FULL_OBJECT".to_string())),
         checksum_algorithm: meta(field::CHECKSUM_ALGORITHM),
+        owner: meta(field::OWNER),
         key,
     }))
 }

@@ -78,6 +78,10 @@ impl<S: MetaStore> MetaStore for Preflight<'_, S> {
         self.inner.get(name).await
     }
 
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        self.inner.get_many(names).await
+    }
+
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
         if self.active {
             return Err(self.stop());

@@ -1,6 +1,9 @@
 //! The records kept in KV: one per bucket and one per object (the source of truth for
 //! GET/HEAD), serialised as compact JSON.
 
+use crate::authz::acl::Acl;
+use crate::authz::ownership::ObjectOwnership;
+use crate::authz::public_access::PublicAccessBlock;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +16,18 @@ pub struct BucketRecord {
     /// The bucket's tag set; `None` when none was ever put (GetBucketTagging: NoSuchTagSet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<(String, String)>>,
+    // What authorization reads, kept here so that one read of the record brings all of it.
+    /// The bucket ACL; `None` is the default (FULL_CONTROL to the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Acl>,
+    /// The bucket policy exactly as put.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// `None` for buckets made before ownership controls (they behave as `ObjectWriter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership: Option<ObjectOwnership>,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.
@@ -82,11 +97,14 @@ pub struct ObjectRecord {
     /// Flexible checksum: algorithm as S3 names it and the base64 value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<(String, String)>,
-    /// Canonical id of the bucket's owner when written: lets GET and HEAD of an existing object
-    /// skip the bucket read (an object's record implies its bucket exists: buckets must be
-    /// empty to be deleted).
+    /// Canonical id of the object's owner (the writer, or the bucket owner as the bucket's
+    /// ownership controls decide). Records written before objects had owners of their own
+    /// carry the bucket owner's, who was then the only writer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The object ACL; `None` is the default (FULL_CONTROL to its owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Acl>,
     #[serde(default, skip_serializing_if = "is_single")]
     pub layout: Layout,
     /// The blobs of a multipart or appendable object, in byte order.

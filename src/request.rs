@@ -13,6 +13,8 @@ pub struct RequestHead {
     pub query: String,
     /// Header names lower-cased, values as received, in arrival order.
     pub headers: Vec<(String, String)>,
+    /// True when the request came over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 impl RequestHead {
@@ -25,6 +27,7 @@ impl RequestHead {
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
                 .collect(),
+            secure: false,
         }
     }
 

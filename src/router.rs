@@ -95,10 +95,150 @@ pub enum Operation {
     ListParts,
 }
 
+/// What an operation acts on, for authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The caller's account (ListBuckets, CreateBucket): any signed request.
+    Service,
+    /// `arn:aws:s3:::bucket`
+    Bucket,
+    /// `arn:aws:s3:::bucket/key`
+    Object,
+}
+
 impl Operation {
     /// The operation name as the S3 API Reference writes it (used in NotImplemented messages).
     pub fn name(self) -> String {
         format!("{self:?}")
+    }
+
+    pub fn scope(self) -> Scope {
+        use Operation::*;
+        match self {
+            ListBuckets | CreateBucket => Scope::Service,
+            GetObject
+            | HeadObject
+            | PutObject
+            | AppendObject
+            | CopyObject
+            | DeleteObject
+            | GetObjectAcl
+            | PutObjectAcl
+            | GetObjectTagging
+            | PutObjectTagging
+            | DeleteObjectTagging
+            | GetObjectLegalHold
+            | PutObjectLegalHold
+            | GetObjectRetention
+            | PutObjectRetention
+            | GetObjectAttributes
+            | RestoreObject
+            | SelectObjectContent
+            | GetObjectTorrent
+            | ProcessObject
+            | CreateMultipartUpload
+            | UploadPart
+            | UploadPartCopy
+            | CompleteMultipartUpload
+            | AbortMultipartUpload
+            | ListParts => Scope::Object,
+            _ => Scope::Bucket,
+        }
+    }
+
+    /// The S3 action a policy names this operation by ("Actions, resources, and condition keys
+    /// for Amazon S3"). CopyObject and UploadPartCopy also need `s3:GetObject` on the source;
+    /// DeleteObjects needs `s3:DeleteObject` on each key.
+    pub fn action(self) -> &'static str {
+        use Operation::*;
+        match self {
+            ListBuckets => "s3:ListAllMyBuckets",
+            CreateBucket => "s3:CreateBucket",
+            DeleteBucket => "s3:DeleteBucket",
+            HeadBucket | ListObjects | ListObjectsV2 => "s3:ListBucket",
+            GetBucketLocation => "s3:GetBucketLocation",
+            ListObjectVersions => "s3:ListBucketVersions",
+            ListMultipartUploads => "s3:ListBucketMultipartUploads",
+            DeleteObjects | DeleteObject => "s3:DeleteObject",
+            PostObject
+            | PutObject
+            | AppendObject
+            | CopyObject
+            | CreateMultipartUpload
+            | UploadPart
+            | UploadPartCopy
+            | CompleteMultipartUpload => "s3:PutObject",
+            GetBucketAcl => "s3:GetBucketAcl",
+            PutBucketAcl => "s3:PutBucketAcl",
+            GetBucketPolicy => "s3:GetBucketPolicy",
+            PutBucketPolicy => "s3:PutBucketPolicy",
+            DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+            GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
+            GetBucketCors => "s3:GetBucketCORS",
+            PutBucketCors | DeleteBucketCors => "s3:PutBucketCORS",
+            GetBucketLifecycle => "s3:GetLifecycleConfiguration",
+            PutBucketLifecycle | DeleteBucketLifecycle => "s3:PutLifecycleConfiguration",
+            GetBucketWebsite => "s3:GetBucketWebsite",
+            PutBucketWebsite => "s3:PutBucketWebsite",
+            DeleteBucketWebsite => "s3:DeleteBucketWebsite",
+            GetBucketTagging => "s3:GetBucketTagging",
+            PutBucketTagging | DeleteBucketTagging => "s3:PutBucketTagging",
+            GetBucketEncryption => "s3:GetEncryptionConfiguration",
+            PutBucketEncryption | DeleteBucketEncryption => "s3:PutEncryptionConfiguration",
+            GetObjectLockConfiguration => "s3:GetBucketObjectLockConfiguration",
+            PutObjectLockConfiguration => "s3:PutBucketObjectLockConfiguration",
+            GetBucketLogging => "s3:GetBucketLogging",
+            PutBucketLogging => "s3:PutBucketLogging",
+            GetBucketVersioning => "s3:GetBucketVersioning",
+            PutBucketVersioning => "s3:PutBucketVersioning",
+            GetBucketNotification => "s3:GetBucketNotification",
+            PutBucketNotification => "s3:PutBucketNotification",
+            GetBucketReplication => "s3:GetReplicationConfiguration",
+            PutBucketReplication | DeleteBucketReplication => "s3:PutReplicationConfiguration",
+            GetBucketRequestPayment => "s3:GetBucketRequestPayment",
+            PutBucketRequestPayment => "s3:PutBucketRequestPayment",
+            GetBucketAccelerate => "s3:GetAccelerateConfiguration",
+            PutBucketAccelerate => "s3:PutAccelerateConfiguration",
+            GetBucketOwnershipControls => "s3:GetBucketOwnershipControls",
+            PutBucketOwnershipControls | DeleteBucketOwnershipControls => {
+                "s3:PutBucketOwnershipControls"
+            }
+            GetPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+            PutPublicAccessBlock | DeletePublicAccessBlock => "s3:PutBucketPublicAccessBlock",
+            BucketAnalyticsInventoryMetrics => "s3:GetAnalyticsConfiguration",
+            GetObject | HeadObject | SelectObjectContent | ProcessObject => "s3:GetObject",
+            GetObjectAcl => "s3:GetObjectAcl",
+            PutObjectAcl => "s3:PutObjectAcl",
+            GetObjectTagging => "s3:GetObjectTagging",
+            PutObjectTagging => "s3:PutObjectTagging",
+            DeleteObjectTagging => "s3:DeleteObjectTagging",
+            GetObjectLegalHold => "s3:GetObjectLegalHold",
+            PutObjectLegalHold => "s3:PutObjectLegalHold",
+            GetObjectRetention => "s3:GetObjectRetention",
+            PutObjectRetention => "s3:PutObjectRetention",
+            GetObjectAttributes => "s3:GetObjectAttributes",
+            RestoreObject => "s3:RestoreObject",
+            GetObjectTorrent => "s3:GetObjectTorrent",
+            AbortMultipartUpload => "s3:AbortMultipartUpload",
+            ListParts => "s3:ListMultipartUploadParts",
+        }
+    }
+
+    /// Object operations whose authorization needs the object's record (its owner, ACL and
+    /// tags): read in the same storage call as the bucket's.
+    pub fn reads_object_record(self) -> bool {
+        use Operation::*;
+        matches!(
+            self,
+            GetObject
+                | HeadObject
+                | GetObjectAcl
+                | PutObjectAcl
+                | GetObjectTagging
+                | PutObjectTagging
+                | DeleteObjectTagging
+                | GetObjectAttributes
+        )
     }
 }
 

@@ -1,9 +1,14 @@
 //! The runtime-independent request handler: route, authenticate, dispatch one line per
 //! operation, and shape every answer (request id headers, S3 error XML).
 
-use crate::auth::{self, credentials::Users, Authenticated};
+use crate::auth::credentials::{User, Users};
+use crate::auth::{self, Authenticated};
+use crate::authz::ownership::ObjectOwnership;
+use crate::authz::public_access::PublicAccessBlock;
+use crate::authz::Principal;
 use crate::error::{ErrorCode, S3Error};
 use crate::ops;
+use crate::ops::access::Access;
 use crate::preflight::{self, Preflight};
 use crate::request::RequestHead;
 use crate::router::{self, Operation, Route, RouterConfig};
@@ -19,6 +24,10 @@ pub struct Config {
     pub region: String,
     /// Answer preflights (`x-s3edge-preflight`, see `preflight`): set for the local front only.
     pub expect_preflight: bool,
+    /// The account-wide public access block, combined with each bucket's.
+    pub public_access_block: PublicAccessBlock,
+    /// The object ownership new buckets get.
+    pub default_ownership: ObjectOwnership,
 }
 
 /// Everything a handler needs besides the request: storage, settings, the clock and the request id.
@@ -29,14 +38,26 @@ pub struct Ctx<'a, S> {
     pub request_id: String,
 }
 
-/// An authenticated, routed request.
+/// An authenticated, authorized, routed request.
 pub struct Call<'a> {
     pub head: &'a RequestHead,
     pub route: Route,
     pub auth: Authenticated,
+    pub principal: Principal,
+    /// What the authorization step read (the bucket's record, the object's for object reads).
+    pub access: Access,
 }
 
 impl Call<'_> {
+    /// The signing user; the authorization step refuses anonymous callers of the operations
+    /// that need one.
+    pub fn user(&self) -> Result<&User, S3Error> {
+        self.auth
+            .user
+            .as_ref()
+            .ok_or_else(|| S3Error::new(ErrorCode::AccessDenied))
+    }
+
     pub fn bucket(&self) -> &str {
         self.route.bucket.as_deref().unwrap_or_default()
     }
@@ -167,7 +188,18 @@ async fn dispatch<S: MetaStore + BlobStore>(
     let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
     let now = ctx.now_millis.div_euclid(1000);
     let auth = auth::authenticate_routed(head, &ctx.config.users, now, host_bucket)?;
-    let call = Call { head, route, auth };
+    let principal = auth.principal();
+    let mut call = Call {
+        head,
+        route,
+        auth,
+        principal,
+        access: Access::default(),
+    };
+    if !implemented(call.route.operation) {
+        return Err(S3Error::not_implemented(&call.route.operation.name()));
+    }
+    call.access = ops::access::check(ctx, &call).await?;
     use Operation::*;
     match call.route.operation {
         ListBuckets => ops::bucket::list_buckets(ctx, &call).await,
@@ -202,8 +234,70 @@ async fn dispatch<S: MetaStore + BlobStore>(
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, &call).await,
         GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, &call).await,
         ListObjectVersions => ops::versions::list_object_versions(ctx, &call).await,
+        GetBucketAcl => ops::acl::get_bucket_acl(ctx, &call).await,
+        PutBucketAcl => ops::acl::put_bucket_acl(ctx, &call, body).await,
+        GetObjectAcl => ops::acl::get_object_acl(ctx, &call).await,
+        PutObjectAcl => ops::acl::put_object_acl(ctx, &call, body).await,
+        GetBucketPolicy => ops::policy::get_bucket_policy(ctx, &call).await,
+        PutBucketPolicy => ops::policy::put_bucket_policy(ctx, &call, body).await,
+        DeleteBucketPolicy => ops::policy::delete_bucket_policy(ctx, &call).await,
+        GetBucketPolicyStatus => ops::policy::get_bucket_policy_status(ctx, &call).await,
+        GetPublicAccessBlock => ops::public_access::get_public_access_block(ctx, &call).await,
+        PutPublicAccessBlock => ops::public_access::put_public_access_block(ctx, &call, body).await,
+        DeletePublicAccessBlock => ops::public_access::delete_public_access_block(ctx, &call).await,
+        GetBucketOwnershipControls => ops::ownership::get_ownership_controls(ctx, &call).await,
+        PutBucketOwnershipControls => {
+            ops::ownership::put_ownership_controls(ctx, &call, body).await
+        }
+        DeleteBucketOwnershipControls => {
+            ops::ownership::delete_ownership_controls(ctx, &call).await
+        }
         other => Err(S3Error::not_implemented(&other.name())),
     }
+}
+
+/// The operations with a handler; the rest answer 501 NotImplemented once authenticated.
+fn implemented(operation: Operation) -> bool {
+    use Operation::*;
+    !matches!(
+        operation,
+        PostObject
+            | GetBucketCors
+            | PutBucketCors
+            | DeleteBucketCors
+            | GetBucketLifecycle
+            | PutBucketLifecycle
+            | DeleteBucketLifecycle
+            | GetBucketWebsite
+            | PutBucketWebsite
+            | DeleteBucketWebsite
+            | GetBucketEncryption
+            | PutBucketEncryption
+            | DeleteBucketEncryption
+            | GetObjectLockConfiguration
+            | PutObjectLockConfiguration
+            | GetBucketLogging
+            | PutBucketLogging
+            | PutBucketVersioning
+            | GetBucketNotification
+            | PutBucketNotification
+            | GetBucketReplication
+            | PutBucketReplication
+            | DeleteBucketReplication
+            | GetBucketRequestPayment
+            | PutBucketRequestPayment
+            | GetBucketAccelerate
+            | PutBucketAccelerate
+            | BucketAnalyticsInventoryMetrics
+            | GetObjectLegalHold
+            | PutObjectLegalHold
+            | GetObjectRetention
+            | PutObjectRetention
+            | RestoreObject
+            | SelectObjectContent
+            | GetObjectTorrent
+            | ProcessObject
+    )
 }
 
 /// Rejects requests the S3 semantics of which we cannot honour yet, before they change anything.

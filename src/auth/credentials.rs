@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::authz::Account;
+
 /// One account that may sign requests.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -14,6 +16,10 @@ pub struct User {
     /// S3 canonical user id (64 hex characters by default).
     pub canonical_id: String,
     pub display_name: String,
+    /// The 12-digit account id policies name (`arn:aws:iam::<id>:root`).
+    pub account_id: String,
+    /// For grants by e-mail address.
+    pub email: Option<String>,
 }
 
 impl User {
@@ -24,8 +30,20 @@ impl User {
         User {
             canonical_id: default_canonical_id(&access_key_id),
             display_name: access_key_id.clone(),
+            account_id: default_account_id(&access_key_id),
+            email: None,
             access_key_id,
             secret_access_key: secret_access_key.into(),
+        }
+    }
+
+    /// The user as authorization sees it.
+    pub fn account(&self) -> Account {
+        Account {
+            canonical_id: self.canonical_id.clone(),
+            account_id: self.account_id.clone(),
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
         }
     }
 }
@@ -37,6 +55,8 @@ impl fmt::Debug for User {
             .field("secret_access_key", &"<redacted>")
             .field("canonical_id", &self.canonical_id)
             .field("display_name", &self.display_name)
+            .field("account_id", &self.account_id)
+            .field("email", &self.email)
             .finish()
     }
 }
@@ -44,6 +64,13 @@ impl fmt::Debug for User {
 /// Hex SHA-256 of the access key id.
 pub fn default_canonical_id(access_key_id: &str) -> String {
     super::sigv4::sha256_hex(access_key_id.as_bytes())
+}
+
+/// Twelve decimal digits from the SHA-256 of the access key id.
+pub fn default_account_id(access_key_id: &str) -> String {
+    let hex = super::sigv4::sha256_hex(access_key_id.as_bytes());
+    let number = u64::from_str_radix(&hex[..15], 16).unwrap_or(0) % 1_000_000_000_000;
+    format!("{number:012}")
 }
 
 /// All users, looked up by access key id.
@@ -89,6 +116,13 @@ impl Users {
             if let Some(name) = optional_string(object, "displayName", index)? {
                 user.display_name = name;
             }
+            if let Some(id) = optional_string(object, "accountId", index)? {
+                if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("user #{index}: accountId must be 12 digits"));
+                }
+                user.account_id = id;
+            }
+            user.email = optional_string(object, "email", index)?;
             if users.find(&user.access_key_id).is_some() {
                 return Err(format!(
                     "user #{index}: duplicate accessKeyId {}",
@@ -109,6 +143,20 @@ impl Users {
 
     pub fn find(&self, access_key_id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.access_key_id == access_key_id)
+    }
+
+    /// The user with this canonical id (ACL grants by id).
+    pub fn by_canonical_id(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.canonical_id == id)
+    }
+
+    /// The user with this e-mail address, compared case-insensitively (grants by e-mail).
+    pub fn by_email(&self, email: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &User> {
@@ -166,8 +214,36 @@ mod tests {
         assert_eq!(second.canonical_id, default_canonical_id("AKID2"));
         assert_eq!(second.canonical_id.len(), 64);
         assert_eq!(second.display_name, "AKID2");
+        assert_eq!(second.account_id, default_account_id("AKID2"));
+        assert_eq!(second.account_id.len(), 12);
+        assert_ne!(second.account_id, default_account_id("AKID1"));
         assert!(users.find("AKID3").is_none());
         assert_eq!(users.iter().count(), 2);
+    }
+
+    #[test]
+    fn parses_account_ids_and_emails() {
+        let users = Users::from_json(
+            r#"[{"accessKeyId":"A","secretAccessKey":"s","accountId":"123456789012","email":"Alice@Example.com"}]"#,
+        )
+        .unwrap();
+        let alice = users.find("A").unwrap();
+        assert_eq!(alice.account_id, "123456789012");
+        assert_eq!(
+            users.by_email("alice@example.com").unwrap().access_key_id,
+            "A"
+        );
+        assert!(users.by_email("bob@example.com").is_none());
+        assert_eq!(
+            users
+                .by_canonical_id(&alice.canonical_id)
+                .unwrap()
+                .access_key_id,
+            "A"
+        );
+        assert_eq!(alice.account().email.as_deref(), Some("Alice@Example.com"));
+        let bad = r#"[{"accessKeyId":"A","secretAccessKey":"s","accountId":"12"}]"#;
+        assert!(Users::from_json(bad).unwrap_err().contains("accountId"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod presign;
 pub mod sigv2;
 pub mod sigv4;
 
+use crate::authz::Principal;
 use crate::error::{ErrorCode, S3Error};
 use crate::request::RequestHead;
 use credentials::{User, Users};
@@ -56,12 +57,63 @@ impl PayloadMode {
 /// A request whose signature checked out.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    pub user: User,
+    /// The signer; None for an anonymous (unsigned) request.
+    pub user: Option<User>,
     pub payload: PayloadMode,
+    pub method: AuthMethod,
+}
+
+/// How a request was authenticated (the `s3:authType` and `s3:signatureversion` condition keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Anonymous,
+    HeaderV4,
+    QueryV4,
+    HeaderV2,
+    QueryV2,
+}
+
+impl AuthMethod {
+    /// `s3:authType`: REST-HEADER, REST-QUERY-STRING (POST comes with browser uploads).
+    pub fn auth_type(self) -> Option<&'static str> {
+        match self {
+            AuthMethod::Anonymous => None,
+            AuthMethod::HeaderV4 | AuthMethod::HeaderV2 => Some("REST-HEADER"),
+            AuthMethod::QueryV4 | AuthMethod::QueryV2 => Some("REST-QUERY-STRING"),
+        }
+    }
+
+    /// `s3:signatureversion`: AWS4-HMAC-SHA256 or AWS.
+    pub fn signature_version(self) -> Option<&'static str> {
+        match self {
+            AuthMethod::Anonymous => None,
+            AuthMethod::HeaderV4 | AuthMethod::QueryV4 => Some("AWS4-HMAC-SHA256"),
+            AuthMethod::HeaderV2 | AuthMethod::QueryV2 => Some("AWS"),
+        }
+    }
+}
+
+impl Authenticated {
+    /// An unsigned request: no Authorization header and no signature in the query.
+    pub fn anonymous() -> Authenticated {
+        Authenticated {
+            user: None,
+            payload: PayloadMode::Unsigned,
+            method: AuthMethod::Anonymous,
+        }
+    }
+
+    pub fn principal(&self) -> Principal {
+        match &self.user {
+            Some(user) => Principal::User(user.account()),
+            None => Principal::Anonymous,
+        }
+    }
 }
 
 /// now_unix: current time in seconds. Header auth (`Authorization: AWS4-HMAC-SHA256 ...`) or
-/// presigned query (`X-Amz-Algorithm=AWS4-HMAC-SHA256...`). Anonymous requests are refused.
+/// presigned query (`X-Amz-Algorithm=AWS4-HMAC-SHA256...`); a request with neither is
+/// anonymous (authorization decides whether it may go on). A bad signature is always an error.
 pub fn authenticate(
     head: &RequestHead,
     users: &Users,
@@ -100,7 +152,7 @@ pub fn authenticate_routed(
         {
             sigv2::authenticate_query(head, &pairs, users, now_unix, virtual_host_bucket)
         }
-        None => Err(S3Error::new(ErrorCode::AccessDenied)),
+        None => Ok(Authenticated::anonymous()),
     }
 }
 
@@ -236,8 +288,9 @@ fn header_auth(
         provided_signature: &auth.signature,
     })?;
     Ok(Authenticated {
-        user: user.clone(),
+        user: Some(user.clone()),
         payload: content.into_payload_mode(key, &amz_date, &auth.credential, &auth.signature),
+        method: AuthMethod::HeaderV4,
     })
 }
 
@@ -472,7 +525,7 @@ mod tests {
     #[test]
     fn put_example_authenticates() {
         let auth = authenticate(&put_ok(), &users(), T0 + 60).unwrap();
-        assert_eq!(auth.user.access_key_id, AKID);
+        assert_eq!(auth.user.unwrap().access_key_id, AKID);
         let PayloadMode::Sha256(digest) = auth.payload else {
             panic!("expected a SHA-256 payload, got {:?}", auth.payload);
         };

@@ -196,7 +196,8 @@ pub(super) fn authenticate(
         provided_signature: &params.signature,
     })?;
     Ok(Authenticated {
-        user: user.clone(),
+        method: super::AuthMethod::QueryV4,
+        user: Some(user.clone()),
         payload: content.into_payload_mode(
             key,
             &params.amz_date,

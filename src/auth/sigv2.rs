@@ -130,6 +130,7 @@ fn verify(
     provided: &str,
     date_line: &str,
     resource_bucket: Option<&str>,
+    method: super::AuthMethod,
 ) -> Result<Authenticated, S3Error> {
     if head.header("x-amz-security-token").is_some() {
         return Err(super::security_token_unsupported());
@@ -144,8 +145,9 @@ fn verify(
             .detail("SignatureProvided", provided));
     }
     Ok(Authenticated {
-        user: user.clone(),
+        user: Some(user.clone()),
         payload: PayloadMode::Unsigned,
+        method,
     })
 }
 
@@ -187,6 +189,7 @@ pub fn authenticate_header(
         provided,
         date_line,
         resource_bucket,
+        super::AuthMethod::HeaderV2,
     )
 }
 
@@ -236,6 +239,7 @@ pub fn authenticate_query(
         provided,
         expires,
         resource_bucket,
+        super::AuthMethod::QueryV2,
     )
 }
 

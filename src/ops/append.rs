@@ -42,6 +42,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
     let bucket_record = owned_bucket(ctx, call).await?;
+    let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let previous = load_record(ctx.store, bucket, key).await?;
     let current_length = match &previous {
         Some(record) if record.layout != Layout::Appendable => {
@@ -62,7 +63,8 @@ pub async fn append_object<S: MetaStore + BlobStore>(
         Some(record) => record.clone(),
         None => ObjectRecord {
             layout: Layout::Appendable,
-            owner: Some(bucket_record.owner),
+            owner: Some(owner),
+            acl,
             ..attributes.into_record(key)
         },
     };

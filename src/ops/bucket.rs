@@ -7,6 +7,7 @@
 //! ListBuckets does: the continuation token carries KV's cursor (KV `list` has no start-after).
 
 use super::{load_bucket, owned_bucket};
+use crate::authz::ownership::ObjectOwnership;
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListQuery};
 use crate::names;
@@ -54,7 +55,7 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
     validate_bucket_name(bucket)?;
     let body = super::read_small_body(ctx, call, body, 64 * 1024).await?;
     let location = xml::parse_create_bucket(&body)?;
-    let user = &call.auth.user;
+    let user = call.user()?;
     if let Some(existing) = load_bucket(ctx.store, bucket).await? {
         let code = if existing.owner != user.canonical_id {
             ErrorCode::BucketAlreadyExists
@@ -69,11 +70,25 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         };
         return Err(S3Error::new(code).detail("BucketName", bucket));
     }
+    let ownership = match call.head.header("x-amz-object-ownership") {
+        None => ctx.config.default_ownership,
+        Some(value) => ObjectOwnership::parse(value.trim()).ok_or_else(|| {
+            S3Error::with_message(
+                ErrorCode::InvalidArgument,
+                "Invalid x-amz-object-ownership header",
+            )
+            .detail("ArgumentName", "x-amz-object-ownership")
+            .detail("ArgumentValue", value)
+        })?,
+    };
+    let acl = super::acl::new_bucket_acl(ctx, call, &user.canonical_id, ownership)?;
     let record = BucketRecord {
         owner: user.canonical_id.clone(),
         created_millis: ctx.now_millis,
         location,
-        tags: None,
+        ownership: Some(ownership),
+        acl,
+        ..BucketRecord::default()
     };
     let record_name = names::bucket_record(bucket);
     MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await?;
@@ -214,7 +229,7 @@ pub async fn list_buckets<S: MetaStore + BlobStore>(
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
     let head = call.head;
-    let user = &call.auth.user;
+    let user = call.user()?;
     let max_buckets = parse_max_buckets(head.query_param("max-buckets").as_deref())?;
     let token = head
         .query_param("continuation-token")
@@ -344,7 +359,7 @@ mod tests {
             owner: "o".into(),
             created_millis: 1_700_000_000_123,
             location: None,
-            tags: None,
+            ..BucketRecord::default()
         };
         let metadata = owner_entry_metadata(&record, "eu-west-1");
         assert_eq!(metadata, "1700000000123 eu-west-1");

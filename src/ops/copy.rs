@@ -18,7 +18,7 @@ use super::multipart::{
 use super::put::{
     commit, discard_blob, object_blob_metadata, storage_class, validate_key, NewAttributes,
 };
-use super::{load_bucket, load_record, owned_bucket, random_bytes};
+use super::{access, load_record, owned_bucket, random_bytes};
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
 use crate::conditional::{self, Decision, Preconditions};
@@ -81,19 +81,32 @@ pub async fn load_source<S: MetaStore + BlobStore>(
 ) -> Result<CopySource, S3Error> {
     let header = call.head.header("x-amz-copy-source").unwrap_or_default();
     let (bucket, key) = parse_copy_source(header)?;
-    let record = load_record(ctx.store, &bucket, &key).await?;
-    let caller = &call.auth.user.canonical_id;
-    let readable = match record.as_ref().and_then(|r| r.owner.as_deref()) {
-        Some(owner) => owner == caller,
-        None => match load_bucket(ctx.store, &bucket).await? {
-            None => return Err(S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", &bucket)),
-            Some(b) => &b.owner == caller,
-        },
+    // Read on the source, as the authorization step decides write on the destination.
+    let (record, source_bucket) = access::load_object_and_bucket(ctx.store, &bucket, &key).await?;
+    let source_bucket = source_bucket
+        .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", &bucket))?;
+    let may = |action: &str, key: Option<&str>, object: Option<&ObjectRecord>| {
+        let source = (bucket.as_str(), &source_bucket);
+        access::decide(
+            ctx.config,
+            ctx.now_millis,
+            call,
+            source,
+            action,
+            key,
+            object,
+        )
     };
-    if !readable {
+    if !may("s3:GetObject", Some(&key), record.as_ref()) {
         return Err(S3Error::new(ErrorCode::AccessDenied));
     }
-    let record = record.ok_or_else(|| S3Error::new(ErrorCode::NoSuchKey).detail("Key", &key))?;
+    let Some(record) = record else {
+        return Err(if may("s3:ListBucket", None, None) {
+            S3Error::new(ErrorCode::NoSuchKey).detail("Key", &key)
+        } else {
+            S3Error::new(ErrorCode::AccessDenied)
+        });
+    };
     let preconditions =
         Preconditions::from_head_at(call.head, "x-amz-copy-source-", ctx.now_millis / 1000);
     if conditional::evaluate_copy_source(
@@ -189,6 +202,8 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     let attributes = NewAttributes::from_request(head)?;
     let compute = requested_algorithm(call)?;
     let bucket_record = owned_bucket(ctx, call).await?;
+    // A copy is a new object: it gets the ACL of its own request, not the source's.
+    let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let source = load_source(ctx, call).await?;
     let onto_itself = source.bucket == bucket && source.key == key;
     let source_algorithm = source.record.checksum.as_ref().map(|(alg, _)| alg.as_str());
@@ -267,7 +282,8 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     // source no longer finds its object current.
     record.upload_id = None;
     record.last_modified_millis = ctx.now_millis;
-    record.owner = Some(bucket_record.owner);
+    record.owner = Some(owner);
+    record.acl = acl;
     record.storage_class = storage_class(head)?;
     if replace_metadata {
         record.headers = attributes.headers;

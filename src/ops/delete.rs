@@ -65,7 +65,20 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
     let request = xml::parse_delete(&body)?;
     let mut result = xml::DeleteResult::default();
     for key in request.objects {
+        let may_delete = || {
+            let access = &call.access;
+            super::access::allows(
+                ctx.config,
+                ctx.now_millis,
+                call,
+                access,
+                "s3:DeleteObject",
+                Some(&key),
+                None,
+            )
+        };
         let outcome = match super::put::validate_key(&key) {
+            Ok(()) if !may_delete() => Err(S3Error::new(ErrorCode::AccessDenied)),
             Ok(()) => remove(ctx, call.bucket(), &key).await,
             Err(err) => Err(err),
         };

@@ -66,6 +66,15 @@ pub fn decode_token(token: &str) -> Result<String, S3Error> {
         })
 }
 
+/// An object's owner as listings show it.
+pub(super) fn object_owner<S>(ctx: &Ctx<'_, S>, id: &str) -> Owner {
+    let user = ctx.config.users.by_canonical_id(id);
+    Owner {
+        id: id.to_string(),
+        display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
+    }
+}
+
 /// The bucket's owner as listings show it (the display name of a configured user).
 pub(super) fn bucket_owner<S>(ctx: &Ctx<'_, S>, record: &BucketRecord) -> Owner {
     let user = ctx
@@ -131,7 +140,10 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
                 etag: o.etag,
                 size: o.size,
                 storage_class: o.storage_class,
-                owner: owner.clone(),
+                owner: owner.as_ref().map(|bucket_owner| match &o.owner {
+                    Some(id) if *id != bucket_owner.id => object_owner(ctx, id),
+                    _ => bucket_owner.clone(),
+                }),
                 checksum_type: o.checksum_type,
                 checksum_algorithm: o
                     .checksum_algorithm

@@ -1,6 +1,8 @@
 //! S3 operation handlers, one module per family, and what they share: bucket access checks
 //! and the plan for receiving a request body (framing, digests, who verifies them).
 
+pub mod access;
+pub mod acl;
 pub mod append;
 pub mod attributes;
 pub mod bucket;
@@ -10,6 +12,9 @@ pub mod get;
 pub mod list;
 pub mod multipart;
 pub mod multipart_list;
+pub mod ownership;
+pub mod policy;
+pub mod public_access;
 pub mod put;
 pub mod sweep;
 pub mod tagging;
@@ -47,35 +52,39 @@ pub async fn load_record<S: MetaStore>(
         .and_then(|json| ObjectRecord::from_json(&json)))
 }
 
-/// The bucket's record, if the caller may use it (its owner; ACLs and policies come later).
+/// The bucket's record, as the authorization step read it (the caller may act on it).
 pub async fn owned_bucket<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
+    _ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> Result<BucketRecord, S3Error> {
-    let bucket = call.bucket();
-    let record = load_bucket(ctx.store, bucket)
-        .await?
-        .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket))?;
-    if record.owner != call.auth.user.canonical_id {
-        return Err(S3Error::new(ErrorCode::AccessDenied));
-    }
-    Ok(record)
+    call.access
+        .bucket
+        .clone()
+        .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", call.bucket()))
 }
 
-/// An object's record for reading, with the caller's right to the bucket checked: from the
-/// owner kept in the record when there is one (one KV read), else from the bucket's record.
+/// The object's record, as the authorization step read it (with the bucket's, in one call).
 pub async fn readable_record<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
+    _ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> Result<Option<ObjectRecord>, S3Error> {
-    let record = load_record(ctx.store, call.bucket(), call.key()).await?;
-    match record.as_ref().and_then(|r| r.owner.as_deref()) {
-        Some(owner) if owner == call.auth.user.canonical_id => {}
-        _ => {
-            owned_bucket(ctx, call).await?;
-        }
-    }
-    Ok(record)
+    Ok(call.access.object.clone())
+}
+
+/// Writes a bucket's record back (a configuration put or removed).
+pub async fn save_bucket<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &BucketRecord,
+) -> Result<(), S3Error> {
+    MetaStore::put(
+        ctx.store,
+        &names::bucket_record(bucket),
+        &record.to_json(),
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Sixteen random bytes (blob names, request ids).

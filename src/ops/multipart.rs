@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::put::{commit, discard_blob, receive_blob, validate_key, NewAttributes};
 use super::{load_record, owned_bucket, random_bytes, read_small_body, UploadPlan};
+use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
 use crate::crc_combine;
@@ -63,8 +64,12 @@ pub struct UploadRecord {
     /// `COMPOSITE` or `FULL_OBJECT`, with an algorithm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_type: Option<String>,
-    /// Canonical id of the bucket's owner.
+    /// Canonical id of the owner the object will have (as the bucket's ownership controls
+    /// decided when the upload was created; before ACLs, always the bucket owner).
     pub owner: String,
+    /// The ACL the object will have (`x-amz-acl` / `x-amz-grant-*` of the create request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Acl>,
 }
 
 /// Metadata fields of an upload record's R2 object, read by ListMultipartUploads.
@@ -200,6 +205,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
     };
     let checksum_type = checksum_type(head.header("x-amz-checksum-type"), algorithm)?;
     let bucket_record = owned_bucket(ctx, call).await?;
+    let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let upload_id = new_upload_id(ctx.now_millis);
     let record = UploadRecord {
         key: key.to_string(),
@@ -210,7 +216,8 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
         tags: attributes.tags,
         checksum_algorithm: algorithm.map(|a| a.as_str().to_string()),
         checksum_type: checksum_type.map(str::to_string),
-        owner: bucket_record.owner,
+        owner,
+        acl,
     };
     ctx.store
         .put_small(
@@ -488,7 +495,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
     let upload_id = upload_id_param(call);
-    let bucket_record = owned_bucket(ctx, call).await?;
+    owned_bucket(ctx, call).await?;
     let upload = match load_upload(ctx, bucket, key, &upload_id).await {
         Ok(upload) => upload,
         Err(err) if err.code == ErrorCode::NoSuchUpload => {
@@ -554,7 +561,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         checksum: algorithm
             .zip(checksum.clone())
             .map(|(alg, value)| (alg.as_str().to_string(), value)),
-        owner: Some(bucket_record.owner),
+        owner: Some(upload.owner.clone()),
         layout: Layout::Multipart,
         segments: chosen
             .iter()
@@ -569,6 +576,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         checksum_type: checksum.as_ref().and(kind).map(str::to_string),
         tags: upload.tags.clone(),
         upload_id: Some(upload_id.clone()),
+        acl: upload.acl.clone(),
     };
     commit(ctx, bucket, &record, previous.as_ref()).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
@@ -611,6 +619,8 @@ async fn read_complete_body<S: MetaStore + BlobStore>(
         head: &body_head,
         route: call.route.clone(),
         auth: call.auth.clone(),
+        principal: call.principal.clone(),
+        access: call.access.clone(),
     };
     read_small_body(ctx, &body_call, body, COMPLETE_BODY_MAX).await
 }

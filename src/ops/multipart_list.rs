@@ -44,14 +44,15 @@ fn count_param(call: &Call<'_>, name: &str, default: usize) -> Result<usize, S3E
 }
 
 fn owner_of(call: &Call<'_>, id: &str) -> Owner {
-    let user = &call.auth.user;
+    let display_name = match &call.principal {
+        crate::authz::Principal::User(account) if account.canonical_id == id => {
+            account.display_name.clone()
+        }
+        _ => String::new(),
+    };
     Owner {
         id: id.to_string(),
-        display_name: if user.canonical_id == id {
-            user.display_name.clone()
-        } else {
-            String::new()
-        },
+        display_name,
     }
 }
 

@@ -50,6 +50,7 @@ pub async fn put_object<S: MetaStore + BlobStore>(
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
     let bucket_record = owned_bucket(ctx, call).await?;
+    let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
 
     let previous = load_record(ctx.store, bucket, key).await?;
     conditional::evaluate_write(
@@ -69,7 +70,8 @@ pub async fn put_object<S: MetaStore + BlobStore>(
         checksum: received
             .checksum
             .map(|(alg, value)| (alg.as_str().to_string(), value)),
-        owner: Some(bucket_record.owner),
+        owner: Some(owner),
+        acl,
         ..attributes.into_record(key)
     };
     if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
@@ -104,14 +106,9 @@ impl NewAttributes {
             "x-amz-object-lock-retain-until-date",
             "x-amz-object-lock-legal-hold",
             "x-amz-server-side-encryption-customer-algorithm",
-            "x-amz-grant-read",
-            "x-amz-grant-full-control",
-            "x-amz-grant-read-acp",
-            "x-amz-grant-write-acp",
         ] {
             require_absent(head, unsupported)?;
         }
-        check_canned_acl(head)?;
         check_server_side_encryption(head)?;
         Ok(NewAttributes {
             headers: content_headers(head),
@@ -282,6 +279,9 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     if let names::IndexName::Truncated { .. } = index {
         custom.insert(field::FULL_KEY.to_string(), record.key.clone());
     }
+    if let Some(owner) = &record.owner {
+        custom.insert(field::OWNER.to_string(), owner.clone());
+    }
     ctx.store
         .put_small(index.name(), Vec::new(), custom)
         .await?;
@@ -299,18 +299,6 @@ pub fn validate_key(key: &str) -> Result<(), S3Error> {
             .detail("Size", key.len().to_string()));
     }
     Ok(())
-}
-
-fn check_canned_acl(head: &RequestHead) -> Result<(), S3Error> {
-    match head.header("x-amz-acl") {
-        None | Some("private") | Some("bucket-owner-full-control") | Some("bucket-owner-read") => {
-            Ok(())
-        }
-        Some(_) => Err(S3Error::with_message(
-            ErrorCode::NotImplemented,
-            "Canned ACLs other than private are not implemented yet by s3edge.",
-        )),
-    }
 }
 
 fn check_server_side_encryption(head: &RequestHead) -> Result<(), S3Error> {

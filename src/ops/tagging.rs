@@ -3,10 +3,9 @@
 //! (so GET and HEAD answer `x-amz-tagging-count` without another read), bucket tags in the
 //! bucket's record.
 
-use super::{load_record, owned_bucket, read_small_body, readable_record};
+use super::{load_record, owned_bucket, read_small_body, readable_record, save_bucket};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::BucketRecord;
 use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::tagging::{self, Owner, TagSet};
@@ -102,19 +101,4 @@ pub async fn delete_bucket_tagging<S: MetaStore + BlobStore>(
         save_bucket(ctx, call.bucket(), &record).await?;
     }
     Ok(Response::new(204))
-}
-
-async fn save_bucket<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
-    bucket: &str,
-    record: &BucketRecord,
-) -> Result<(), S3Error> {
-    MetaStore::put(
-        ctx.store,
-        &names::bucket_record(bucket),
-        &record.to_json(),
-        None,
-    )
-    .await?;
-    Ok(())
 }

@@ -3,7 +3,7 @@
 //! the S3 API Reference "ListObjectVersions" and "GetBucketVersioning"; pages come from
 //! `listing`, the engine ListObjects uses, so a page costs the same bounded number of R2 calls.
 
-use super::list::{bucket_owner, encoding_type, invalid_argument, max_keys};
+use super::list::{bucket_owner, encoding_type, invalid_argument, max_keys, object_owner};
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
@@ -96,7 +96,10 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
                     etag: o.etag,
                     size: o.size,
                     storage_class: o.storage_class,
-                    owner: Some(owner.clone()),
+                    owner: Some(match &o.owner {
+                        Some(id) if *id != owner.id => object_owner(ctx, id),
+                        _ => owner.clone(),
+                    }),
                     checksum_type: o.checksum_type,
                     checksum_algorithm: o
                         .checksum_algorithm

@@ -2,6 +2,7 @@
 
 use super::Platform;
 use crate::store::{KvPage, MetaStore, StoreError, StoreResult};
+use wasm_bindgen::{JsCast, JsValue};
 
 fn kv_error(err: worker::kv::KvError) -> StoreError {
     StoreError(format!("KV: {err}"))
@@ -10,6 +11,30 @@ fn kv_error(err: worker::kv::KvError) -> StoreError {
 impl MetaStore for Platform {
     async fn get(&self, name: &str) -> StoreResult<Option<String>> {
         self.kv.get(name).text().await.map_err(kv_error)
+    }
+
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        // workers-rs has no bulk read: `get(names, "text")` on the binding resolves to a Map.
+        let js = |err: JsValue| StoreError(format!("KV bulk get: {err:?}"));
+        let keys: js_sys::Array = names.iter().map(|n| JsValue::from_str(n)).collect();
+        let get: js_sys::Function = js_sys::Reflect::get(&self.kv_binding, &"get".into())
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)?;
+        let promise: js_sys::Promise = get
+            .call2(&self.kv_binding, &keys, &"text".into())
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)?;
+        let found: js_sys::Map = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)?;
+        Ok(names
+            .iter()
+            .map(|name| found.get(&JsValue::from_str(name)).as_string())
+            .collect())
     }
 
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {

@@ -5,6 +5,8 @@ mod kv;
 mod r2;
 
 use crate::auth::credentials::Users;
+use crate::authz::ownership::ObjectOwnership;
+use crate::authz::public_access::PublicAccessBlock;
 use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
@@ -20,6 +22,8 @@ pub const BLOBS_BINDING: &str = "S3EDGE_BLOBS";
 /// The storage both traits are implemented on.
 pub struct Platform {
     pub kv: worker::kv::KvStore,
+    /// The same KV binding as a JS object, for calls workers-rs does not wrap (bulk reads).
+    pub kv_binding: wasm_bindgen::JsValue,
     pub r2: worker::Bucket,
 }
 
@@ -52,6 +56,15 @@ fn config(env: &Env) -> Result<Config, String> {
         },
         region: var(env, "S3EDGE_REGION").unwrap_or_else(|| "us-east-1".to_string()),
         expect_preflight: var(env, "S3EDGE_EXPECT_PREFLIGHT").as_deref() == Some("1"),
+        public_access_block: PublicAccessBlock::from_setting(
+            &var(env, "S3EDGE_PUBLIC_ACCESS_BLOCK").unwrap_or_default(),
+        )?,
+        default_ownership: match var(env, "S3EDGE_DEFAULT_OBJECT_OWNERSHIP") {
+            None => ObjectOwnership::default(),
+            Some(value) => ObjectOwnership::parse(&value).ok_or_else(|| {
+                format!("S3EDGE_DEFAULT_OBJECT_OWNERSHIP: unknown setting {value:?}")
+            })?,
+        },
     })
 }
 
@@ -83,6 +96,8 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     };
     let platform = Platform {
         kv: env.kv(META_BINDING)?,
+        kv_binding: js_sys::Reflect::get(&env, &META_BINDING.into())
+            .map_err(|_| worker::Error::RustError("no KV binding".into()))?,
         r2: env.bucket(BLOBS_BINDING)?,
     };
     let url = req.url()?;
@@ -93,6 +108,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         url.query().unwrap_or(""),
         headers,
     );
+    head.secure = url.scheme() == "https";
     let body: JsBody = req.inner().body();
     let unread = body.clone();
     let store = Preflight::new(&platform, service::take_preflight(config, &mut head));
@@ -188,7 +204,8 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         worker::console_error!("s3edge cleanup skipped: storage bindings are missing");
         return;
     };
-    let platform = Platform { kv, r2 };
+    let kv_binding = js_sys::Reflect::get(&env, &META_BINDING.into()).unwrap_or_default();
+    let platform = Platform { kv, kv_binding, r2 };
     let grace_seconds: i64 = var(&env, "S3EDGE_CLEANUP_GRACE_SECONDS")
         .and_then(|v| v.parse().ok())
         .unwrap_or(3600);

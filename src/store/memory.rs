@@ -80,6 +80,19 @@ impl MetaStore for MemoryStore {
         Ok(self.kv.borrow().get(name).map(|(v, _)| v.clone()))
     }
 
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        self.tick()?;
+        assert!(
+            names.len() <= super::GET_MANY_MAX,
+            "bulk read over 100 names"
+        );
+        let kv = self.kv.borrow();
+        Ok(names
+            .iter()
+            .map(|name| kv.get(*name).map(|(v, _)| v.clone()))
+            .collect())
+    }
+
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
         self.tick()?;
         assert!(

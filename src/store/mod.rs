@@ -29,10 +29,16 @@ pub struct KvPage {
     pub cursor: Option<String>,
 }
 
+/// Most names one [`MetaStore::get_many`] call reads (Workers KV's limit).
+pub const GET_MANY_MAX: usize = 100;
+
 /// Workers KV as the S3 logic sees it: string values addressed by names of at most 512 bytes.
 #[allow(async_fn_in_trait)]
 pub trait MetaStore {
     async fn get(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Several values in one call (KV's bulk read, at most [`GET_MANY_MAX`] names), in the
+    /// order of `names`, `None` where absent.
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>>;
     /// `metadata` is a small string returned by `list` (at most 1,024 bytes on KV).
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()>;
     async fn delete(&self, name: &str) -> StoreResult<()>;

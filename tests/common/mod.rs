@@ -108,6 +108,8 @@ impl Env {
                 router: RouterConfig::default(),
                 region: REGION.to_string(),
                 expect_preflight: true,
+                public_access_block: Default::default(),
+                default_ownership: Default::default(),
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),

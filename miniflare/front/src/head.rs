@@ -158,24 +158,30 @@ fn write_head(start: String, fields: impl Iterator<Item = (String, String)>) -> 
     head.chars().map(|c| c as u8).collect()
 }
 
-/// The request head for workerd: `Expect` is the front's business, and a client may not ask
-/// for a preflight itself. `close_after` asks workerd to close the connection after answering.
-pub fn forwarded_head(request: &Request, close_after: bool) -> Vec<u8> {
+/// The header carrying the client's address, as Cloudflare's edge sets it (`aws:SourceIp`).
+pub const CLIENT_IP: &str = "cf-connecting-ip";
+
+/// The request head for workerd: `Expect` is the front's business, a client may neither ask
+/// for a preflight itself nor name its own address, and `client_ip` is the address the front
+/// saw. `close_after` asks workerd to close the connection after answering.
+pub fn forwarded_head(request: &Request, client_ip: &str, close_after: bool) -> Vec<u8> {
     let kept = request.fields.iter().filter(|(name, _)| {
         !(name.eq_ignore_ascii_case("expect")
             || name.eq_ignore_ascii_case(PREFLIGHT)
+            || name.eq_ignore_ascii_case(CLIENT_IP)
             || (close_after && name.eq_ignore_ascii_case("connection")))
     });
+    let address = (CLIENT_IP.to_string(), client_ip.to_string());
     let close = close_after.then(|| ("connection".to_string(), "close".to_string()));
     write_head(
         format!("{} {} {}", request.method, request.target, request.version),
-        kept.cloned().chain(close),
+        kept.cloned().chain([address]).chain(close),
     )
 }
 
 /// The head of a preflight: the request's head without a body, its framing carried in
 /// [`PREFLIGHT`] as `content-length=N`, `transfer-encoding=VALUE` or `none`.
-pub fn preflight_head(request: &Request) -> Vec<u8> {
+pub fn preflight_head(request: &Request, client_ip: &str) -> Vec<u8> {
     let framing = match (
         field(&request.fields, "content-length"),
         field(&request.fields, "transfer-encoding"),
@@ -191,13 +197,17 @@ pub fn preflight_head(request: &Request) -> Vec<u8> {
             "transfer-encoding",
             "connection",
             PREFLIGHT,
+            CLIENT_IP,
         ]
         .iter()
         .any(|hop| name.eq_ignore_ascii_case(hop))
     });
     write_head(
         format!("{} {} HTTP/1.1", request.method, request.target),
-        kept.cloned().chain([(PREFLIGHT.to_string(), framing)]),
+        kept.cloned().chain([
+            (CLIENT_IP.to_string(), client_ip.to_string()),
+            (PREFLIGHT.to_string(), framing),
+        ]),
     )
 }
 
@@ -312,16 +322,16 @@ mod tests {
     #[test]
     fn forwarded_head_drops_expect_and_a_clients_own_preflight() {
         let r = request(
-            "PUT /b/k HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nx-s3edge-preflight: none\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n",
+            "PUT /b/k HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nx-s3edge-preflight: none\r\nCF-Connecting-IP: 6.6.6.6\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n",
         );
         assert!(expects_continue(&r));
         assert_eq!(
-            forwarded_head(&r, false),
-            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n"
+            forwarded_head(&r, "127.0.0.1", false),
+            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 3\r\ncf-connecting-ip: 127.0.0.1\r\n\r\n"
         );
         assert_eq!(
-            forwarded_head(&r, true),
-            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nconnection: close\r\n\r\n"
+            forwarded_head(&r, "::1", true),
+            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\ncf-connecting-ip: ::1\r\nconnection: close\r\n\r\n"
         );
     }
 
@@ -331,13 +341,13 @@ mod tests {
             "PUT /b/k HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 8388608\r\nAuthorization: AWS4 x\r\n\r\n",
         );
         assert_eq!(
-            preflight_head(&r),
-            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nAuthorization: AWS4 x\r\nx-s3edge-preflight: content-length=8388608\r\n\r\n"
+            preflight_head(&r, "10.0.0.1"),
+            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nAuthorization: AWS4 x\r\ncf-connecting-ip: 10.0.0.1\r\nx-s3edge-preflight: content-length=8388608\r\n\r\n"
         );
         let r = request("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
         assert_eq!(
-            preflight_head(&r),
-            b"POST /b HTTP/1.1\r\nx-s3edge-preflight: transfer-encoding=chunked\r\n\r\n"
+            preflight_head(&r, "10.0.0.1"),
+            b"POST /b HTTP/1.1\r\ncf-connecting-ip: 10.0.0.1\r\nx-s3edge-preflight: transfer-encoding=chunked\r\n\r\n"
         );
     }
 

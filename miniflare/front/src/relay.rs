@@ -48,6 +48,11 @@ pub fn serve(client: TcpStream, options: &Options) {
     let Ok(answers) = client.try_clone() else {
         return;
     };
+    // Passed on as `cf-connecting-ip`, as Cloudflare's edge does (`aws:SourceIp`).
+    let client_ip = match client.peer_addr() {
+        Ok(address) => address.ip().to_string(),
+        Err(_) => return,
+    };
     let mut requests = Incoming::new(client);
     let mut worker = None;
     loop {
@@ -69,16 +74,15 @@ pub fn serve(client: TcpStream, options: &Options) {
             let _ = (&answers).write_all(&own_answer(400, "malformed request head"));
             break;
         };
-        if exchange(
+        let next = exchange(
             &mut requests,
             &answers,
-            &request,
+            (&request, &client_ip),
             framing,
             &mut worker,
             options,
-        ) == Next::Close
-            || !head::keeps_alive(&request.version, &request.fields)
-        {
+        );
+        if next == Next::Close || !head::keeps_alive(&request.version, &request.fields) {
             break;
         }
     }
@@ -104,7 +108,7 @@ fn own_answer(status: u16, text: &str) -> Vec<u8> {
 fn exchange(
     client: &mut Incoming,
     answers: &TcpStream,
-    request: &Request,
+    (request, client_ip): (&Request, &str),
     framing: Framing,
     worker: &mut Option<Incoming>,
     options: &Options,
@@ -113,7 +117,16 @@ fn exchange(
         .hooks
         .filter(|_| request.target.starts_with("/__s3edge/"))
     {
-        return relay(client, answers, request, framing, &mut None, hooks, true);
+        let forwarded = head::forwarded_head(request, client_ip, true);
+        return relay(
+            client,
+            answers,
+            (request, &forwarded),
+            framing,
+            &mut None,
+            hooks,
+            true,
+        );
     }
     let expecting = head::expects_continue(request) && framing != Framing::None;
     let large = match framing {
@@ -122,7 +135,7 @@ fn exchange(
         Framing::None => false,
     };
     if options.preflight && (expecting || large) {
-        if let Some((answer, body)) = preflight(worker, options.upstream, request) {
+        if let Some((answer, body)) = preflight(worker, options.upstream, request, client_ip) {
             let refusal = head::plain_answer(
                 answer.status,
                 &answer.reason,
@@ -150,10 +163,11 @@ fn exchange(
         Framing::Length(length) => length > LARGE_BODY,
         _ => framing != Framing::None,
     };
+    let forwarded = head::forwarded_head(request, client_ip, own);
     relay(
         client,
         answers,
-        request,
+        (request, &forwarded),
         framing,
         worker,
         options.upstream,
@@ -174,8 +188,9 @@ fn preflight(
     worker: &mut Option<Incoming>,
     target: SocketAddr,
     request: &Request,
+    client_ip: &str,
 ) -> Option<(Answer, Vec<u8>)> {
-    let probe = head::preflight_head(request);
+    let probe = head::preflight_head(request, client_ip);
     for _attempt in 0..2 {
         if worker.is_none() {
             *worker = Some(connect(target)?);
@@ -211,13 +226,12 @@ fn preflight(
 fn relay(
     client: &mut Incoming,
     answers: &TcpStream,
-    request: &Request,
+    (request, forwarded): (&Request, &[u8]),
     framing: Framing,
     worker: &mut Option<Incoming>,
     target: SocketAddr,
     own: bool,
 ) -> Next {
-    let forwarded = head::forwarded_head(request, own);
     for attempt in 0.. {
         if worker.is_none() {
             *worker = connect(target);
@@ -229,7 +243,7 @@ fn relay(
         let Ok(to_worker) = upstream.stream().try_clone() else {
             return Next::Close;
         };
-        if (&to_worker).write_all(&forwarded).is_err() {
+        if (&to_worker).write_all(forwarded).is_err() {
             *worker = None;
             if framing == Framing::None && attempt == 0 {
                 continue;

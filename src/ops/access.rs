@@ -1,0 +1,336 @@
+//! The one authorization step every routed request passes before its handler: it reads what
+//! the decision needs (the bucket's record, and for object reads the object's record in the
+//! same storage call), builds the request's condition keys, and asks `authz::authorize`. The
+//! records read are handed to the handler, so that access control costs no extra read.
+//! Follows "How Amazon S3 authorizes a request" and the condition keys of "Actions, resources,
+//! and condition keys for Amazon S3".
+
+use crate::auth::credentials::User;
+use crate::authz::acl::{AccountLookup, Owner};
+use crate::authz::policy::{ConditionContext, Policy};
+use crate::authz::public_access::PublicAccessBlock;
+use crate::authz::{self, AccessRequest, BucketAccess, ObjectAccess, Principal};
+use crate::error::{ErrorCode, S3Error};
+use crate::names;
+use crate::record::{BucketRecord, ObjectRecord};
+use crate::router::{Operation, Scope};
+use crate::service::{Call, Config, Ctx};
+use crate::store::{BlobStore, MetaStore};
+
+/// What the authorization step read, for the handler.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// The bucket's record (every bucket and object operation).
+    pub bucket: Option<BucketRecord>,
+    /// The object's record, for the operations that read it (`Operation::reads_object_record`).
+    pub object: Option<ObjectRecord>,
+}
+
+fn no_such_bucket(bucket: &str) -> S3Error {
+    S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket)
+}
+
+fn parse_record<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<T> {
+    json.and_then(|json| serde_json::from_str(&json).ok())
+}
+
+/// Authorizes `call` and returns what was read on the way.
+pub async fn check<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> Result<Access, S3Error> {
+    let operation = call.route.operation;
+    if operation.scope() == Scope::Service {
+        // ListBuckets and CreateBucket act on the caller's own account.
+        return match call.principal {
+            Principal::Anonymous => Err(S3Error::new(ErrorCode::AccessDenied)),
+            Principal::User(_) => Ok(Access::default()),
+        };
+    }
+    let bucket_name = call.bucket();
+    let (bucket, object) = if operation.reads_object_record() {
+        let (object, bucket) = load_object_and_bucket(ctx.store, bucket_name, call.key()).await?;
+        (bucket, object)
+    } else {
+        (super::load_bucket(ctx.store, bucket_name).await?, None)
+    };
+    let bucket = bucket.ok_or_else(|| no_such_bucket(bucket_name))?;
+    let access = Access {
+        bucket: Some(bucket),
+        object,
+    };
+    // DeleteObjects is decided key by key by its handler (`allows`).
+    if operation == Operation::DeleteObjects {
+        return Ok(access);
+    }
+    let key = (operation.scope() == Scope::Object).then(|| call.key());
+    let now = ctx.now_millis;
+    if !allows(
+        ctx.config,
+        now,
+        call,
+        &access,
+        operation.action(),
+        key,
+        access.object.as_ref(),
+    ) {
+        return Err(S3Error::new(ErrorCode::AccessDenied));
+    }
+    // A read of a missing object tells only those who may list the bucket that it is missing.
+    if operation.reads_object_record()
+        && access.object.is_none()
+        && !allows(ctx.config, now, call, &access, "s3:ListBucket", None, None)
+    {
+        return Err(S3Error::new(ErrorCode::AccessDenied));
+    }
+    Ok(access)
+}
+
+/// Decides one action of `call` on the bucket read by the step (or `object` in it).
+pub fn allows(
+    config: &Config,
+    now_millis: i64,
+    call: &Call<'_>,
+    access: &Access,
+    action: &str,
+    key: Option<&str>,
+    object: Option<&ObjectRecord>,
+) -> bool {
+    match access.bucket.as_ref() {
+        Some(bucket) => decide(
+            config,
+            now_millis,
+            call,
+            (call.bucket(), bucket),
+            action,
+            key,
+            object,
+        ),
+        None => false,
+    }
+}
+
+/// Decides one action of `call` on the bucket `name` (with its record) or `object` in it: the
+/// step's own buckets, and a copy's source.
+pub fn decide(
+    config: &Config,
+    now_millis: i64,
+    call: &Call<'_>,
+    (name, bucket): (&str, &BucketRecord),
+    action: &str,
+    key: Option<&str>,
+    object: Option<&ObjectRecord>,
+) -> bool {
+    // A stored policy was valid when put; one that no longer parses grants nothing.
+    let policy = bucket
+        .policy
+        .as_deref()
+        .and_then(|json| Policy::parse(json, name).ok());
+    let context = condition_context(config, now_millis, call, object);
+    let request = AccessRequest {
+        principal: &call.principal,
+        action,
+        key,
+        context: &context,
+    };
+    let view = bucket_view(config, name, bucket, policy.as_ref());
+    let object_view = object.map(|o| ObjectAccess {
+        owner: o.owner.as_deref().unwrap_or(&bucket.owner),
+        acl: o.acl.as_ref(),
+    });
+    authz::authorize(&request, &view, object_view.as_ref())
+}
+
+/// Reads an object's record and its bucket's in one storage call.
+pub async fn load_object_and_bucket<S: MetaStore>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+) -> Result<(Option<ObjectRecord>, Option<BucketRecord>), S3Error> {
+    let object_name = names::object_record(bucket, key);
+    let bucket_name = names::bucket_record(bucket);
+    let mut found = store
+        .get_many(&[object_name.as_str(), bucket_name.as_str()])
+        .await?
+        .into_iter();
+    let object = parse_record(found.next().flatten());
+    Ok((object, parse_record(found.next().flatten())))
+}
+
+/// The bucket as authorization sees it.
+pub fn bucket_view<'a>(
+    config: &Config,
+    name: &'a str,
+    bucket: &'a BucketRecord,
+    policy: Option<&'a Policy>,
+) -> BucketAccess<'a> {
+    BucketAccess {
+        name,
+        owner: &bucket.owner,
+        acl: bucket.acl.as_ref(),
+        policy,
+        block: bucket
+            .public_access_block
+            .unwrap_or_default()
+            .combined(config.public_access_block),
+        ownership: bucket.ownership.unwrap_or_default(),
+    }
+}
+
+/// The public access block in force on a bucket.
+pub fn block_in_force(config: &Config, bucket: &BucketRecord) -> PublicAccessBlock {
+    bucket
+        .public_access_block
+        .unwrap_or_default()
+        .combined(config.public_access_block)
+}
+
+/// The values of the condition keys this request has ("Amazon S3 condition keys", and the
+/// global keys of "AWS global condition context keys").
+pub fn condition_context(
+    config: &Config,
+    now_millis: i64,
+    call: &Call<'_>,
+    object: Option<&ObjectRecord>,
+) -> ConditionContext {
+    let _ = config;
+    let head = call.head;
+    let mut context = ConditionContext::new();
+    if let Some(ip) = head.header("cf-connecting-ip") {
+        context.set("aws:SourceIp", ip.trim());
+    }
+    context.set(
+        "aws:SecureTransport",
+        if head.secure { "true" } else { "false" },
+    );
+    let now_seconds = now_millis.div_euclid(1000);
+    context.set("aws:EpochTime", now_seconds.to_string());
+    if let Ok(now) = time::OffsetDateTime::from_unix_timestamp(now_seconds) {
+        if let Ok(text) = now.format(&time::format_description::well_known::Rfc3339) {
+            context.set("aws:CurrentTime", text);
+        }
+    }
+    for (header, key) in [
+        ("user-agent", "aws:UserAgent"),
+        ("referer", "aws:Referer"),
+        ("x-amz-acl", "s3:x-amz-acl"),
+        ("x-amz-content-sha256", "s3:x-amz-content-sha256"),
+        (
+            "x-amz-server-side-encryption",
+            "s3:x-amz-server-side-encryption",
+        ),
+        ("x-amz-copy-source", "s3:x-amz-copy-source"),
+        ("x-amz-metadata-directive", "s3:x-amz-metadata-directive"),
+        ("x-amz-storage-class", "s3:x-amz-storage-class"),
+    ] {
+        if let Some(value) = head.header(header) {
+            context.set(key, value);
+        }
+    }
+    match &call.principal {
+        Principal::Anonymous => context.set("aws:PrincipalType", "Anonymous"),
+        Principal::User(account) => {
+            context.set("aws:PrincipalType", "Account");
+            context.set("aws:PrincipalAccount", account.account_id.clone());
+            context.set("aws:userid", account.account_id.clone());
+            context.set("aws:username", account.display_name.clone());
+            context.set(
+                "aws:PrincipalArn",
+                format!("arn:aws:iam::{}:root", account.account_id),
+            );
+        }
+    }
+    if let Some(version) = call.auth.method.signature_version() {
+        context.set("s3:signatureversion", version);
+    }
+    if let Some(kind) = call.auth.method.auth_type() {
+        context.set("s3:authType", kind);
+    }
+    if let Some(age) = signature_age_millis(call, now_millis) {
+        context.set("s3:signatureAge", age.to_string());
+    }
+    if matches!(
+        call.route.operation,
+        Operation::ListObjects
+            | Operation::ListObjectsV2
+            | Operation::ListObjectVersions
+            | Operation::ListMultipartUploads
+    ) {
+        let pairs = head.query_pairs();
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            if let Some((_, value)) = pairs.iter().find(|(k, _)| k == param) {
+                context.set(key, value.clone());
+            }
+        }
+    }
+    if let Some(object) = object {
+        for (name, value) in &object.tags {
+            context.set(&format!("s3:ExistingObjectTag/{name}"), value.clone());
+        }
+    }
+    if let Some(tagging) = head.header("x-amz-tagging") {
+        let pairs = crate::request::parse_query(tagging);
+        for (name, value) in &pairs {
+            context.set(&format!("s3:RequestObjectTag/{name}"), value.clone());
+        }
+        context.set_many(
+            "s3:RequestObjectTagKeys",
+            pairs.into_iter().map(|(name, _)| name).collect(),
+        );
+    }
+    context
+}
+
+/// Milliseconds since the request was signed (`x-amz-date`, or `X-Amz-Date` of a presigned URL).
+fn signature_age_millis(call: &Call<'_>, now_millis: i64) -> Option<i64> {
+    let signed = call
+        .head
+        .header("x-amz-date")
+        .map(str::to_string)
+        .or_else(|| {
+            call.head
+                .query_pairs()
+                .into_iter()
+                .find(|(k, _)| k == "X-Amz-Date")
+                .map(|(_, v)| v)
+        })?;
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    let when = time::PrimitiveDateTime::parse(&signed, &format).ok()?;
+    Some(now_millis - when.assume_utc().unix_timestamp() * 1000)
+}
+
+/// Grants by e-mail or id name the configured users.
+pub struct ConfiguredAccounts<'a>(pub &'a crate::auth::credentials::Users);
+
+fn owner_of(user: &User) -> Owner {
+    Owner {
+        id: user.canonical_id.clone(),
+        display_name: user.display_name.clone(),
+    }
+}
+
+impl AccountLookup for ConfiguredAccounts<'_> {
+    fn by_id(&self, id: &str) -> Option<Owner> {
+        self.0.by_canonical_id(id).map(owner_of)
+    }
+
+    fn by_email(&self, email: &str) -> Option<Owner> {
+        self.0.by_email(email).map(owner_of)
+    }
+}
+
+/// The `Owner` of an account by canonical id, with its display name when it is a configured
+/// user.
+pub fn owner_named(config: &Config, id: &str) -> Owner {
+    match config.users.by_canonical_id(id) {
+        Some(user) => owner_of(user),
+        None => Owner {
+            id: id.to_string(),
+            display_name: id.to_string(),
+        },
+    }
+}
