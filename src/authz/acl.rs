@@ -8,13 +8,18 @@
 //! the owner read and write the ACL whatever the grants say), bucket policies, the public access
 //! block, and S3 Object Ownership.
 
+mod actions;
 mod canned;
 mod headers;
+#[cfg(test)]
+mod test_support;
 mod xml;
 
 use serde::{Deserialize, Serialize};
 
+pub use actions::permission_for;
 pub use canned::NAMES as CANNED_ACL_NAMES;
+pub use headers::acl_from_headers;
 
 use super::principal::Principal;
 use crate::error::{ErrorCode, S3Error};
@@ -271,143 +276,6 @@ impl Acl {
     }
 }
 
-/// The ACL request of PutObject/CopyObject/CreateMultipartUpload/CreateBucket/PutBucketAcl/
-/// PutObjectAcl headers: x-amz-acl and x-amz-grant-* are exclusive. Both → InvalidRequest
-/// "Specifying both Canned ACLs and Header Grants is not allowed" (the code S3 answers with, as
-/// botocore reports it). Ok(None) when the request carries neither.
-pub fn acl_from_headers(
-    headers: &[(String, String)],
-    target: Target,
-    owner: &Owner,
-    bucket_owner: &Owner,
-    lookup: &dyn AccountLookup,
-) -> Result<Option<Acl>, S3Error> {
-    let canned_name = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("x-amz-acl"))
-        .map(|(_, value)| value.as_str());
-    let has_grants = headers
-        .iter()
-        .any(|(name, _)| headers::grant_permission(name).is_some());
-    match canned_name {
-        Some(_) if has_grants => Err(S3Error::with_message(
-            ErrorCode::InvalidRequest,
-            "Specifying both Canned ACLs and Header Grants is not allowed",
-        )),
-        Some(name) => Acl::canned(name, target, owner, bucket_owner).map(Some),
-        None => Acl::from_grant_headers(headers, owner, lookup),
-    }
-}
-
-/// Which ACL permission grants this S3 action, and whether it is checked on the bucket's ACL or
-/// the object's (acl-overview.html "Mapping of ACL permissions and access policy
-/// permissions"). None when no ACL grants the action (everything else: tagging, policies,
-/// configuration, and the multipart actions S3 leaves to the bucket owner and the upload's
-/// initiator):
-///
-/// | ACL | actions |
-/// | --- | --- |
-/// | bucket READ | `s3:ListBucket`, `s3:ListBucketVersions`, `s3:ListBucketMultipartUploads` |
-/// | bucket WRITE | `s3:PutObject` (also CreateMultipartUpload, UploadPart, CompleteMultipartUpload, CopyObject's target), `s3:DeleteObject` |
-/// | bucket READ_ACP | `s3:GetBucketAcl` |
-/// | bucket WRITE_ACP | `s3:PutBucketAcl` |
-/// | object READ | `s3:GetObject`, `s3:GetObjectVersion`, `s3:GetObjectAttributes`, `s3:GetObjectVersionAttributes` |
-/// | object READ_ACP | `s3:GetObjectAcl`, `s3:GetObjectVersionAcl` |
-/// | object WRITE_ACP | `s3:PutObjectAcl`, `s3:PutObjectVersionAcl` |
-///
-/// Decisions: GetObjectAttributes needs READ on the object (its API page: "you must have READ
-/// access to the object"), so its two actions map to object READ. `s3:DeleteObjectVersion` is
-/// not mapped: the overview grants it through WRITE only when the grantee is the bucket owner,
-/// who has it anyway. `s3:AbortMultipartUpload` and `s3:ListMultipartUploadParts` are not
-/// mapped: S3 allows them to the bucket owner and the upload's initiator, and otherwise only by
-/// policy. Action names are matched case-insensitively (as IAM does), `s3:` prefix required.
-pub fn permission_for(action: &str) -> Option<(Target, Permission)> {
-    const TABLE: &[(&str, Target, Permission)] = &[
-        ("s3:ListBucket", Target::Bucket, Permission::Read),
-        ("s3:ListBucketVersions", Target::Bucket, Permission::Read),
-        (
-            "s3:ListBucketMultipartUploads",
-            Target::Bucket,
-            Permission::Read,
-        ),
-        ("s3:PutObject", Target::Bucket, Permission::Write),
-        ("s3:DeleteObject", Target::Bucket, Permission::Write),
-        ("s3:GetBucketAcl", Target::Bucket, Permission::ReadAcp),
-        ("s3:PutBucketAcl", Target::Bucket, Permission::WriteAcp),
-        ("s3:GetObject", Target::Object, Permission::Read),
-        ("s3:GetObjectVersion", Target::Object, Permission::Read),
-        ("s3:GetObjectAttributes", Target::Object, Permission::Read),
-        (
-            "s3:GetObjectVersionAttributes",
-            Target::Object,
-            Permission::Read,
-        ),
-        ("s3:GetObjectAcl", Target::Object, Permission::ReadAcp),
-        (
-            "s3:GetObjectVersionAcl",
-            Target::Object,
-            Permission::ReadAcp,
-        ),
-        ("s3:PutObjectAcl", Target::Object, Permission::WriteAcp),
-        (
-            "s3:PutObjectVersionAcl",
-            Target::Object,
-            Permission::WriteAcp,
-        ),
-    ];
-    TABLE
-        .iter()
-        .find(|(name, _, _)| name.eq_ignore_ascii_case(action))
-        .map(|&(_, target, permission)| (target, permission))
-}
-
-#[cfg(test)]
-pub(crate) mod test_support {
-    //! A lookup over three accounts, shared by the submodules' tests.
-
-    use super::{AccountLookup, Owner};
-
-    pub const ALICE: &str = "a11ce0000000000000000000000000000000000000000000000000000000000a";
-    pub const BOB: &str = "b0b0000000000000000000000000000000000000000000000000000000000000";
-    pub const CAROL: &str = "ca201000000000000000000000000000000000000000000000000000000000cc";
-
-    pub fn owner(id: &str) -> Owner {
-        let name = match id {
-            ALICE => "alice",
-            BOB => "bob",
-            CAROL => "carol",
-            _ => "",
-        };
-        Owner {
-            id: id.to_string(),
-            display_name: name.to_string(),
-        }
-    }
-
-    pub struct Users;
-
-    impl AccountLookup for Users {
-        fn by_id(&self, id: &str) -> Option<Owner> {
-            [ALICE, BOB, CAROL].contains(&id).then(|| owner(id))
-        }
-
-        fn by_email(&self, email: &str) -> Option<Owner> {
-            match email {
-                "alice@example.com" => Some(owner(ALICE)),
-                "bob@example.com" => Some(owner(BOB)),
-                _ => None,
-            }
-        }
-    }
-
-    pub fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::test_support::*;
@@ -574,54 +442,6 @@ mod tests {
     }
 
     #[test]
-    fn permission_for_follows_the_mapping_table() {
-        use Permission::*;
-        use Target::*;
-        let mapped = [
-            ("s3:ListBucket", Bucket, Read),
-            ("s3:ListBucketVersions", Bucket, Read),
-            ("s3:ListBucketMultipartUploads", Bucket, Read),
-            ("s3:PutObject", Bucket, Write),
-            ("s3:DeleteObject", Bucket, Write),
-            ("s3:GetBucketAcl", Bucket, ReadAcp),
-            ("s3:PutBucketAcl", Bucket, WriteAcp),
-            ("s3:GetObject", Object, Read),
-            ("s3:GetObjectVersion", Object, Read),
-            ("s3:GetObjectAttributes", Object, Read),
-            ("s3:GetObjectVersionAttributes", Object, Read),
-            ("s3:GetObjectAcl", Object, ReadAcp),
-            ("s3:GetObjectVersionAcl", Object, ReadAcp),
-            ("s3:PutObjectAcl", Object, WriteAcp),
-            ("s3:PutObjectVersionAcl", Object, WriteAcp),
-            ("S3:getobject", Object, Read),
-        ];
-        for (action, target, permission) in mapped {
-            assert_eq!(
-                permission_for(action),
-                Some((target, permission)),
-                "{action}"
-            );
-        }
-        for action in [
-            "s3:DeleteObjectVersion",
-            "s3:AbortMultipartUpload",
-            "s3:ListMultipartUploadParts",
-            "s3:GetObjectTagging",
-            "s3:PutObjectTagging",
-            "s3:GetBucketPolicy",
-            "s3:PutBucketPolicy",
-            "s3:CreateBucket",
-            "s3:DeleteBucket",
-            "s3:ListAllMyBuckets",
-            "s3:*",
-            "GetObject",
-            "",
-        ] {
-            assert_eq!(permission_for(action), None, "{action}");
-        }
-    }
-
-    #[test]
     fn names_round_trip() {
         for permission in Permission::ALL {
             assert_eq!(Permission::parse(permission.as_str()), Some(permission));
@@ -674,88 +494,5 @@ mod tests {
                 grants: vec![]
             }
         );
-    }
-
-    #[test]
-    fn acl_from_headers_picks_canned_or_grants_never_both() {
-        let alice = owner(ALICE);
-        let bucket_owner = owner(BOB);
-        let none = acl_from_headers(
-            &headers(&[("content-type", "text/plain")]),
-            Target::Object,
-            &alice,
-            &bucket_owner,
-            &Users,
-        )
-        .unwrap();
-        assert_eq!(none, None);
-
-        let canned = acl_from_headers(
-            &headers(&[("x-amz-acl", "public-read")]),
-            Target::Bucket,
-            &alice,
-            &alice,
-            &Users,
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(
-            canned,
-            Acl::canned("public-read", Target::Bucket, &alice, &alice).unwrap()
-        );
-
-        let granted = acl_from_headers(
-            &headers(&[("x-amz-grant-read", &format!("id=\"{CAROL}\""))]),
-            Target::Object,
-            &alice,
-            &bucket_owner,
-            &Users,
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(
-            granted.grants,
-            vec![Grant {
-                grantee: Grantee::User {
-                    id: CAROL.into(),
-                    display_name: "carol".into()
-                },
-                permission: Permission::Read
-            }]
-        );
-        assert_eq!(granted.owner, alice);
-
-        // Unknown canned names are refused through here too.
-        let err = acl_from_headers(
-            &headers(&[("x-amz-acl", "privatee")]),
-            Target::Object,
-            &alice,
-            &bucket_owner,
-            &Users,
-        )
-        .unwrap_err();
-        assert_eq!(err.code, ErrorCode::InvalidArgument);
-
-        for grant_header in Permission::ALL.map(Permission::header_name) {
-            let err = acl_from_headers(
-                &headers(&[
-                    ("x-amz-acl", "private"),
-                    (
-                        grant_header,
-                        "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"",
-                    ),
-                ]),
-                Target::Object,
-                &alice,
-                &bucket_owner,
-                &Users,
-            )
-            .unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidRequest, "{grant_header}");
-            assert_eq!(
-                err.message,
-                "Specifying both Canned ACLs and Header Grants is not allowed"
-            );
-        }
     }
 }

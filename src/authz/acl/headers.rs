@@ -1,6 +1,7 @@
 //! The `x-amz-grant-*` request headers: one per permission, each a comma-separated list of
 //! `type=value` grantees (`id="<canonical id>"`, `uri="<group URI>"`,
-//! `emailAddress="<e-mail>"`), as PutBucketAcl and PutObjectAcl describe them.
+//! `emailAddress="<e-mail>"`), as PutBucketAcl and PutObjectAcl describe them; and
+//! [`acl_from_headers`], which takes either these or `x-amz-acl`, never both.
 //!
 //! Errors are S3's: a value that is not such a list (an empty one included) is InvalidArgument
 //! "Argument format not recognized" naming the header; an unknown id is InvalidArgument
@@ -8,8 +9,36 @@
 //! (`ArgumentName` uri), an unknown e-mail UnresolvableGrantByEmailAddress. The value may be
 //! quoted or not (the AWS CLI sends `id=...` bare); the type is matched case-insensitively.
 
-use super::{AccountLookup, Acl, Grant, Grantee, Group, Owner, Permission};
+use super::{AccountLookup, Acl, Grant, Grantee, Group, Owner, Permission, Target};
 use crate::error::{ErrorCode, S3Error};
+
+/// The ACL request of PutObject/CopyObject/CreateMultipartUpload/CreateBucket/PutBucketAcl/
+/// PutObjectAcl headers: x-amz-acl and x-amz-grant-* are exclusive. Both → InvalidRequest
+/// "Specifying both Canned ACLs and Header Grants is not allowed" (the code S3 answers with, as
+/// botocore reports it). Ok(None) when the request carries neither.
+pub fn acl_from_headers(
+    headers: &[(String, String)],
+    target: Target,
+    owner: &Owner,
+    bucket_owner: &Owner,
+    lookup: &dyn AccountLookup,
+) -> Result<Option<Acl>, S3Error> {
+    let canned_name = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-amz-acl"))
+        .map(|(_, value)| value.as_str());
+    let has_grants = headers
+        .iter()
+        .any(|(name, _)| grant_permission(name).is_some());
+    match canned_name {
+        Some(_) if has_grants => Err(S3Error::with_message(
+            ErrorCode::InvalidRequest,
+            "Specifying both Canned ACLs and Header Grants is not allowed",
+        )),
+        Some(name) => Acl::canned(name, target, owner, bucket_owner).map(Some),
+        None => Acl::from_grant_headers(headers, owner, lookup),
+    }
+}
 
 /// The permission a grant header gives, or None for any other header.
 pub(super) fn grant_permission(header: &str) -> Option<Permission> {
@@ -297,5 +326,88 @@ mod tests {
                 Permission::Read
             )]
         );
+    }
+
+    #[test]
+    fn acl_from_headers_picks_canned_or_grants_never_both() {
+        let alice = owner(ALICE);
+        let bucket_owner = owner(BOB);
+        let none = acl_from_headers(
+            &headers(&[("content-type", "text/plain")]),
+            Target::Object,
+            &alice,
+            &bucket_owner,
+            &Users,
+        )
+        .unwrap();
+        assert_eq!(none, None);
+
+        let canned = acl_from_headers(
+            &headers(&[("x-amz-acl", "public-read")]),
+            Target::Bucket,
+            &alice,
+            &alice,
+            &Users,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            canned,
+            Acl::canned("public-read", Target::Bucket, &alice, &alice).unwrap()
+        );
+
+        let granted = acl_from_headers(
+            &headers(&[("x-amz-grant-read", &format!("id=\"{CAROL}\""))]),
+            Target::Object,
+            &alice,
+            &bucket_owner,
+            &Users,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            granted.grants,
+            vec![Grant {
+                grantee: Grantee::User {
+                    id: CAROL.into(),
+                    display_name: "carol".into()
+                },
+                permission: Permission::Read
+            }]
+        );
+        assert_eq!(granted.owner, alice);
+
+        // Unknown canned names are refused through here too.
+        let err = acl_from_headers(
+            &headers(&[("x-amz-acl", "privatee")]),
+            Target::Object,
+            &alice,
+            &bucket_owner,
+            &Users,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument);
+
+        for grant_header in Permission::ALL.map(Permission::header_name) {
+            let err = acl_from_headers(
+                &headers(&[
+                    ("x-amz-acl", "private"),
+                    (
+                        grant_header,
+                        "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"",
+                    ),
+                ]),
+                Target::Object,
+                &alice,
+                &bucket_owner,
+                &Users,
+            )
+            .unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidRequest, "{grant_header}");
+            assert_eq!(
+                err.message,
+                "Specifying both Canned ACLs and Header Grants is not allowed"
+            );
+        }
     }
 }
