@@ -11,8 +11,8 @@ import { startServer } from "./server.mjs";
 /** Virtual-hosted style is tested with Host headers `<bucket>.<BASE_DOMAIN>` sent to loopback. */
 const BASE_DOMAIN = "s3edge.localhost";
 const USERS = [
-  { accessKeyId: "S3EDGETESTUSERONE001", secretAccessKey: "test-secret-one-0000000000000000000001", displayName: "tester-one" },
-  { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two" },
+  { accessKeyId: "S3EDGETESTUSERONE001", secretAccessKey: "test-secret-one-0000000000000000000001", displayName: "tester-one", email: "one@s3edge.test" },
+  { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two", email: "two@s3edge.test" },
 ];
 
 /** Runs one suite. Asynchronous on purpose: Miniflare and the test hooks of the Worker under

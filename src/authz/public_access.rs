@@ -29,13 +29,23 @@ fn is_false(value: &bool) -> bool {
 #[derive(Deserialize)]
 struct Wire {
     #[serde(rename = "BlockPublicAcls", default)]
-    block_public_acls: Option<bool>,
+    block_public_acls: Option<String>,
     #[serde(rename = "IgnorePublicAcls", default)]
-    ignore_public_acls: Option<bool>,
+    ignore_public_acls: Option<String>,
     #[serde(rename = "BlockPublicPolicy", default)]
-    block_public_policy: Option<bool>,
+    block_public_policy: Option<String>,
     #[serde(rename = "RestrictPublicBuckets", default)]
-    restrict_public_buckets: Option<bool>,
+    restrict_public_buckets: Option<String>,
+}
+
+/// An XML boolean (`true` or `false`, in any case); absent is false.
+fn flag(value: Option<String>) -> Result<bool, S3Error> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(S3Error::new(crate::error::ErrorCode::MalformedXML)),
+    }
 }
 
 #[derive(Serialize)]
@@ -66,10 +76,10 @@ impl PublicAccessBlock {
     pub fn from_xml(body: &[u8]) -> Result<PublicAccessBlock, S3Error> {
         let wire: Wire = from_xml(body, "PublicAccessBlockConfiguration")?;
         Ok(PublicAccessBlock {
-            block_public_acls: wire.block_public_acls.unwrap_or(false),
-            ignore_public_acls: wire.ignore_public_acls.unwrap_or(false),
-            block_public_policy: wire.block_public_policy.unwrap_or(false),
-            restrict_public_buckets: wire.restrict_public_buckets.unwrap_or(false),
+            block_public_acls: flag(wire.block_public_acls)?,
+            ignore_public_acls: flag(wire.ignore_public_acls)?,
+            block_public_policy: flag(wire.block_public_policy)?,
+            restrict_public_buckets: flag(wire.restrict_public_buckets)?,
         })
     }
 

@@ -138,7 +138,11 @@ async fn requested_acl<S: MetaStore + BlobStore>(
             ErrorCode::UnexpectedContent,
             "This request does not support content",
         )),
-        (None, false) => Acl::from_xml(&body, &accounts),
+        (None, false) => {
+            let acl = Acl::from_xml(&body, &accounts)?;
+            acl.check_owner(owner)?;
+            Ok(acl)
+        }
         (None, true) => {
             Err(S3Error::new(ErrorCode::MissingSecurityHeader)
                 .detail("MissingHeaderName", "x-amz-acl"))

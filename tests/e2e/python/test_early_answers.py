@@ -1,7 +1,7 @@
 """Answers the Worker gives before reading a body reach the client at once (issue 7, item 3).
 
 A PUT of 8 or 100 MiB that the Worker refuses on its head alone (missing bucket, bad signature,
-unsupported header) must get its S3 error in well under a second, whatever the body's size:
+unsupported header, and authorization: anonymous, or another account without a grant) must get its S3 error in well under a second, whatever the body's size:
 - without `Expect: 100-continue` the client sends the whole body, gets the error, and the same
   kept-alive connection serves the next request;
 - with it, the client gets the error instead of `100 Continue`, never sends the body, and is
@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 from botocore.exceptions import ClientError
 
-from s3e2e import ENDPOINT, MIB, USER1, encode_path, make_client, parse_error_xml, sign_headers
+from s3e2e import ENDPOINT, MIB, USER1, USER2, encode_path, host_header, make_client, parse_error_xml, sign_headers
 
 TIMEOUT = 10
 SIZES = [8 * MIB, 100 * MIB]
@@ -26,6 +26,9 @@ REASONS = {
     "missing bucket": (404, "NoSuchBucket"),
     "bad signature": (403, "SignatureDoesNotMatch"),
     "unsupported header": (501, "NotImplemented"),
+    # Refused by authorization (issue 8): no grant lets them write the bucket.
+    "anonymous": (403, "AccessDenied"),
+    "other account": (403, "AccessDenied"),
 }
 
 
@@ -46,7 +49,12 @@ def _refused_put(reason, bucket, size, expect):
         creds = (USER1[0], "not-the-secret-at-all-000000000000000000")
     elif reason == "unsupported header":
         extra["x-amz-object-lock-mode"] = "GOVERNANCE"
-    headers, _, _, _ = sign_headers("PUT", path, None, extra, "UNSIGNED-PAYLOAD", creds)
+    elif reason == "other account":
+        creds = USER2
+    if reason == "anonymous":
+        headers = {"host": host_header(), **extra}
+    else:
+        headers, _, _, _ = sign_headers("PUT", path, None, extra, "UNSIGNED-PAYLOAD", creds)
     if expect:
         headers["expect"] = "100-continue"
     return path, headers
