@@ -5,7 +5,8 @@
 // Prints progress, then a Markdown table (see BENCHMARKS.md for what each figure means).
 //
 // Knobs (environment): S3EDGE_BENCH_SECONDS (5), S3EDGE_BENCH_CONCURRENCY (8),
-// S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_MULTIPART (1; 0 skips the
+// S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_COMPARE_REPS (5),
+// S3EDGE_BENCH_MULTIPART (1; 0 skips the
 // multipart and copy phases, which upload about 2.5 GiB and take two to three minutes).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -25,6 +26,8 @@ const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
 const BIG_MIB = Number(process.env.S3EDGE_BENCH_BIG_MIB ?? 64);
 const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
+/** Repetitions of the large PUT and GET through the front and straight to workerd, alternating. */
+const COMPARE_REPS = Number(process.env.S3EDGE_BENCH_COMPARE_REPS ?? 5);
 const MULTIPART = process.env.S3EDGE_BENCH_MULTIPART !== "0";
 const SMALL = 4096;
 const MAX_SMALL_OPS = 200_000; // count bound of a timed phase, whatever the duration says
@@ -263,13 +266,15 @@ async function smallGet(target) {
   return { ...res, opsPerSec: res.ok / res.elapsed };
 }
 
-async function bigPut(target) {
+const allReps = () => [...Array(REPS).keys()];
+
+async function bigPut(target, reps = allReps()) {
   const rates = [];
   return measured(target, async () => {
-    for (let rep = 0; rep < REPS; rep++) {
+    for (const rep of reps) {
       const digest = createHash("sha256");
       const t0 = performance.now();
-      const r = await request(target.client, "PUT", keyPath(target.client, `big/${rep}`), {
+      const r = await request(target.client, "PUT", keyPath(target.client, `${target.bigKey ?? "big"}/${rep}`), {
         body: { length: BIG_MIB * CHUNK, chunks: bigChunks(rep, digest) },
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -277,7 +282,7 @@ async function bigPut(target) {
       target.bigSha[rep] = digest.digest("hex");
       rates.push(BIG_MIB / seconds);
     }
-    return { rates, ops: REPS };
+    return { rates, ops: reps.length };
   });
 }
 
@@ -306,12 +311,12 @@ async function bigPutCrc(target) {
   });
 }
 
-async function bigGet(target) {
+async function bigGet(target, reps = allReps()) {
   const rates = [];
   return measured(target, async () => {
-    for (let rep = 0; rep < REPS; rep++) {
+    for (const rep of reps) {
       const t0 = performance.now();
-      const r = await request(target.client, "GET", keyPath(target.client, `big/${rep}`), { hash: true });
+      const r = await request(target.client, "GET", keyPath(target.client, `${target.bigKey ?? "big"}/${rep}`), { hash: true });
       const seconds = (performance.now() - t0) / 1000;
       if (r.status !== 200) throw new Error(`${target.name}: ${BIG_MIB} MiB GET answered ${r.status} ${r.errorText}`);
       if (r.bytes !== BIG_MIB * CHUNK) throw new Error(`${target.name}: ${BIG_MIB} MiB GET returned ${r.bytes} bytes`);
@@ -319,7 +324,7 @@ async function bigGet(target) {
       target.bigBytesVerified.push(r.bytes);
       rates.push(BIG_MIB / seconds);
     }
-    return { rates, ops: REPS };
+    return { rates, ops: reps.length };
   });
 }
 
@@ -580,17 +585,32 @@ try {
   }
   log(`${BIG_MIB} MiB GET bodies verified (length and SHA-256): ` + targets.map((t) => `${t.name} ${t.bigBytesVerified.join(", ")} bytes`).join("; "));
 
-  // The same large transfers straight to workerd's own port (no front): what the front costs.
+  // What the front costs: the same large transfers through it and straight to workerd's own
+  // port, alternating rep by rep (so that drift on the machine hits both alike), each side on
+  // keys of its own.
+  const frontSide = { ...s3edge, name: "s3edge via front", bigKey: "cmp-front", bigSha: [], bigBytesVerified: [] };
   const straight = {
-    ...s3edge, name: "s3edge straight", client: makeClient(s3edge.innerUrl, `/${BUCKET}`, sign),
+    ...s3edge, name: "s3edge straight", bigKey: "cmp-straight", client: makeClient(s3edge.innerUrl, `/${BUCKET}`, sign),
     bigSha: [], bigBytesVerified: [],
   };
-  const direct = {};
-  for (const [id, label, fn] of [["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut], ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet]]) {
-    direct[id] = await fn(straight);
-    log(`${label.padEnd(34)} ${"s3edge, straight to workerd".padEnd(12)} ${direct[id].rates.map((x) => fmt(x, 0)).join(", ")} MiB/s  workerd CPU ${fmt(direct[id].workerdCpuMs, 0)} ms`);
+  const compared = { front: {}, direct: {} };
+  for (const [id, fn] of [["putBig", bigPut], ["getBig", bigGet]]) {
+    for (const side of ["front", "direct"]) compared[side][id] = { rates: [], workerdCpuMs: 0, frontCpuMs: 0 };
+    for (let rep = 0; rep < COMPARE_REPS; rep++) {
+      for (const [side, target] of [["front", frontSide], ["direct", straight]]) {
+        const r = await fn(target, [rep]);
+        compared[side][id].rates.push(...r.rates);
+        compared[side][id].workerdCpuMs += r.workerdCpuMs;
+        compared[side][id].frontCpuMs += r.frontCpuMs;
+      }
+    }
+    for (const [side, label] of [["front", "through the front"], ["direct", "straight to workerd"]]) {
+      const r = compared[side][id];
+      log(`${BIG_MIB} MiB ${id === "putBig" ? "PUT" : "GET"} ×${COMPARE_REPS} alternating, ${label.padEnd(20)} ${r.rates.map((x) => fmt(x, 0)).join(", ")} MiB/s  workerd CPU ${fmt(r.workerdCpuMs, 0)} ms`);
+    }
   }
   straight.client.agent.destroy();
+  const direct = compared.direct;
 
   // boto3 through the front, then straight to workerd (the Expect: 100-continue wait).
   log("boto3 put_object (4 KiB, file-like body), 3 times through the front, 3 times straight to workerd");
@@ -639,14 +659,19 @@ try {
   row("4 KiB GET ops/s", a.get4k.opsPerSec, b.get4k.opsPerSec, 0);
   row("4 KiB GET latency p50 (ms)", a.get4k.p50, b.get4k.p50, 2);
   row("4 KiB GET latency p99 (ms)", a.get4k.p99, b.get4k.p99, 2);
-  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0, median(direct.putBig.rates));
+  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0);
   row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, median(a.putBigCrc.rates), median(b.putBigCrc.rates), 0);
-  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0, median(direct.getBig.rates));
+  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0);
+  const front = compared.front;
+  const compare = (figure, f, d, digits = 0) =>
+    rows.push([figure, fmt(f, digits), "–", "–", fmt(d, digits), ratio(f, d)]);
+  compare(`${BIG_MIB} MiB PUT MiB/s, alternating with straight (median of ${COMPARE_REPS})`, median(front.putBig.rates), median(direct.putBig.rates));
+  compare(`${BIG_MIB} MiB GET MiB/s, alternating with straight (median of ${COMPARE_REPS})`, median(front.getBig.rates), median(direct.getBig.rates));
   row("workerd CPU ms / 4 KiB PUT", a.put4k.workerdCpuMs / a.put4k.ok, b.put4k.workerdCpuMs / b.put4k.ok, 3);
   row("workerd CPU ms / 4 KiB GET", a.get4k.workerdCpuMs / a.get4k.ok, b.get4k.workerdCpuMs / b.get4k.ok, 3);
-  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0, direct.putBig.workerdCpuMs / REPS);
+  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, a.putBigCrc.workerdCpuMs / REPS, b.putBigCrc.workerdCpuMs / REPS, 0);
-  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0, direct.getBig.workerdCpuMs / REPS);
+  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0);
   row("client (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
   row("client (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
   row("front CPU ms / 4 KiB PUT", a.put4k.frontCpuMs / a.put4k.ok, b.put4k.frontCpuMs / b.put4k.ok, 3);

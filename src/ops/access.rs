@@ -16,6 +16,9 @@ use crate::record::{BucketRecord, ObjectRecord};
 use crate::router::{Operation, Scope};
 use crate::service::{Call, Config, Ctx};
 use crate::store::{BlobStore, MetaStore};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// What the authorization step read, for the handler.
 #[derive(Debug, Clone, Default)]
@@ -121,11 +124,10 @@ pub fn decide(
     key: Option<&str>,
     object: Option<&ObjectRecord>,
 ) -> bool {
-    // A stored policy was valid when put; one that no longer parses grants nothing.
     let policy = bucket
         .policy
         .as_deref()
-        .and_then(|json| Policy::parse(json, name).ok());
+        .and_then(|json| stored_policy(name, json));
     let context = condition_context(config, now_millis, call, object);
     let request = AccessRequest {
         principal: &call.principal,
@@ -133,12 +135,40 @@ pub fn decide(
         key,
         context: &context,
     };
-    let view = bucket_view(config, name, bucket, policy.as_ref());
+    let view = bucket_view(config, name, bucket, policy.as_deref());
     let object_view = object.map(|o| ObjectAccess {
         owner: o.owner.as_deref().unwrap_or(&bucket.owner),
         acl: o.acl.as_ref(),
     });
     authz::authorize(&request, &view, object_view.as_ref())
+}
+
+thread_local! {
+    /// Bucket policies as parsed, by bucket, each kept with the text it was parsed from: a
+    /// stored policy is parsed once per isolate (and again only when its text changes).
+    static POLICIES: RefCell<HashMap<String, (String, Rc<Policy>)>> = RefCell::new(HashMap::new());
+}
+
+/// Most parsed policies an isolate keeps.
+const POLICY_CACHE_MAX: usize = 256;
+
+/// The stored policy `json` of `bucket`, parsed. It was validated when put; one that no longer
+/// reads grants nothing.
+fn stored_policy(bucket: &str, json: &str) -> Option<Rc<Policy>> {
+    POLICIES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((text, policy)) = cache.get(bucket) {
+            if text == json {
+                return Some(Rc::clone(policy));
+            }
+        }
+        let policy = Rc::new(Policy::load(json, bucket).ok()?);
+        if cache.len() >= POLICY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(bucket.to_string(), (json.to_string(), Rc::clone(&policy)));
+        Some(policy)
+    })
 }
 
 /// Reads an object's record and its bucket's in one storage call.

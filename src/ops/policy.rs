@@ -77,7 +77,7 @@ pub async fn get_bucket_policy_status<S: MetaStore + BlobStore>(
 ) -> OpResult<S::Body> {
     let record = owned_bucket(ctx, call).await?;
     let text = record.policy.ok_or_else(|| no_policy(call.bucket()))?;
-    let is_public = Policy::parse(&text, call.bucket()).is_ok_and(|p| p.is_public());
+    let is_public = Policy::load(&text, call.bucket()).is_ok_and(|p| p.is_public());
     Ok(Response::xml(
         200,
         to_xml(&PolicyStatus {

@@ -298,8 +298,9 @@ pub(super) fn matches_some_extension(pattern: &[Elem], prefix: &[u8]) -> bool {
     let mut states = vec![false; pattern.len() + 1];
     states[0] = true;
     close_stars(pattern, &mut states);
+    let mut next = vec![false; pattern.len() + 1];
     for &byte in prefix {
-        let mut next = vec![false; pattern.len() + 1];
+        next.fill(false);
         for (i, on) in states.iter().enumerate() {
             if !on || i == pattern.len() {
                 continue;
@@ -313,7 +314,7 @@ pub(super) fn matches_some_extension(pattern: &[Elem], prefix: &[u8]) -> bool {
             }
         }
         close_stars(pattern, &mut next);
-        states = next;
+        std::mem::swap(&mut states, &mut next);
         if !states.iter().any(|s| *s) {
             return false;
         }
