@@ -1020,3 +1020,20 @@ fn block_public_acls_and_policy_refuse_public_grants() {
         .send()
         .assert_error(403, "AccessDenied");
 }
+
+#[test]
+fn expected_bucket_owner_guards_against_a_bucket_that_changed_hands() {
+    let env = setup(State::Private);
+    let alice = default_account_id(ALICE.access_key);
+    let listed = env
+        .req("GET", "/bkt")
+        .query("list-type=2")
+        .header("x-amz-expected-bucket-owner", &alice)
+        .send();
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let other = env
+        .req("GET", "/bkt/o")
+        .header("x-amz-expected-bucket-owner", &bob_account_id())
+        .send();
+    other.assert_error(403, "AccessDenied");
+}

@@ -58,6 +58,17 @@ pub async fn check<S: MetaStore + BlobStore>(
         (super::load_bucket(ctx.store, bucket_name).await?, None)
     };
     let bucket = bucket.ok_or_else(|| no_such_bucket(bucket_name))?;
+    // `x-amz-expected-bucket-owner`: the caller's guard against a bucket that changed hands.
+    if let Some(expected) = call.head.header("x-amz-expected-bucket-owner") {
+        let owner_account = ctx
+            .config
+            .users
+            .by_canonical_id(&bucket.owner)
+            .map(|u| u.account_id.as_str());
+        if owner_account != Some(expected.trim()) {
+            return Err(S3Error::new(ErrorCode::AccessDenied));
+        }
+    }
     let access = Access {
         bucket: Some(bucket),
         object,
