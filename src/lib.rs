@@ -7,6 +7,7 @@ pub mod authz;
 pub mod body;
 pub mod checksum;
 pub mod conditional;
+pub mod context;
 pub mod crc_combine;
 pub mod error;
 pub mod listing;

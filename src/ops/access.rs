@@ -10,24 +10,15 @@ use crate::authz::acl::{AccountLookup, Owner};
 use crate::authz::policy::{ConditionContext, Policy};
 use crate::authz::public_access::PublicAccessBlock;
 use crate::authz::{self, AccessRequest, BucketAccess, ObjectAccess, Principal};
+use crate::context::{Access, Call, Config, Ctx};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::{BucketRecord, ObjectRecord};
 use crate::router::{Operation, Scope};
-use crate::service::{Call, Config, Ctx};
 use crate::store::{BlobStore, MetaStore};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-/// What the authorization step read, for the handler.
-#[derive(Debug, Clone, Default)]
-pub struct Access {
-    /// The bucket's record (every bucket and object operation).
-    pub bucket: Option<BucketRecord>,
-    /// The object's record, for the operations that read it (`Operation::reads_object_record`).
-    pub object: Option<ObjectRecord>,
-}
 
 fn no_such_bucket(bucket: &str) -> S3Error {
     S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket)
@@ -139,7 +130,11 @@ pub fn decide(
         .policy
         .as_deref()
         .and_then(|json| stored_policy(name, json));
-    let context = condition_context(config, now_millis, call, object);
+    // Only a policy tests condition keys: without one, none are built.
+    let context = match policy {
+        Some(_) => condition_context(config, now_millis, call, object),
+        None => ConditionContext::new(),
+    };
     let request = AccessRequest {
         principal: &call.principal,
         action,

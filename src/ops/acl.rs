@@ -8,10 +8,10 @@ use super::{owned_bucket, read_small_body, save_bucket};
 use crate::authz::acl::{acl_from_headers, Acl, Owner, Target};
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::Principal;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::BucketRecord;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 
 /// The canonical id S3 gives objects written anonymously.
@@ -46,7 +46,7 @@ fn stored(acl: Acl) -> Option<Acl> {
 
 /// Refuses a public ACL where BlockPublicAcls is in force.
 fn check_public(
-    config: &crate::service::Config,
+    config: &crate::context::Config,
     bucket: &BucketRecord,
     acl: &Acl,
 ) -> Result<(), S3Error> {

@@ -8,10 +8,10 @@ use super::put::{
     commit, discard_blob, object_blob_metadata, receive_blob, validate_key, NewAttributes,
 };
 use super::{load_record, owned_bucket, random_bytes, UploadPlan};
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::{Layout, ObjectRecord, Segment};
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 
 use super::multipart::{multipart_etag, MAX_PART_SIZE};

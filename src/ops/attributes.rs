@@ -14,10 +14,10 @@ use serde::Serialize;
 use super::multipart::COMPOSITE;
 use super::readable_record;
 use crate::checksum::ChecksumAlgorithm;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::record::{Layout, ObjectRecord};
 use crate::request::RequestHead;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::xml::{self, checksum_element, ChecksumElement, S3_XMLNS};
 

@@ -8,11 +8,11 @@
 
 use super::{load_bucket, owned_bucket};
 use crate::authz::ownership::ObjectOwnership;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{self, BlobStore, MetaStore, StoreResult};
 use crate::xml;
 

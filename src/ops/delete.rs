@@ -2,9 +2,9 @@
 //! entry and the blob, in that order. Follows the S3 API Reference "DeleteObject" and "DeleteObjects".
 
 use super::{load_record, owned_bucket, read_small_body};
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::xml;
 

@@ -6,10 +6,10 @@
 use super::multipart::part_number_param;
 use super::readable_record;
 use crate::conditional::{self, Decision};
+use crate::context::{Body, Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::range;
 use crate::record::{Layout, ObjectRecord};
-use crate::service::{Body, Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore, Piece};
 use crate::xml;
 

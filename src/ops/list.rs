@@ -3,11 +3,11 @@
 
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListItem, ListQuery};
 use crate::record::BucketRecord;
 use crate::request::RequestHead;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::xml::{ListBucketResult, ListVersion, ObjectEntry, Owner};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

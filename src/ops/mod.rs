@@ -23,10 +23,10 @@ pub mod versions;
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityExpectations};
+use crate::context::{Call, Ctx};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::{BucketRecord, ObjectRecord};
-use crate::service::{Call, Ctx};
 use crate::store::{BlobStore, MetaStore, StoreResult};
 
 /// A bucket's record, if it exists.

@@ -19,12 +19,12 @@ use super::{load_record, owned_bucket, random_bytes, read_small_body, UploadPlan
 use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::crc_combine;
 use crate::error::{ErrorCode, S3Error};
 use crate::multipart_xml::{self, CompleteResult, RequestedPart};
 use crate::names;
 use crate::record::{ContentHeaders, Layout, ObjectRecord, Segment};
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{self, BlobListOptions, BlobStore, MetaStore, StoreResult};
 use crate::tagging::TagSet;
 

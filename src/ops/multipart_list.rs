@@ -9,10 +9,10 @@ use super::multipart::{
 };
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::multipart_xml::{ListPartsResult, ListUploadsResult, ListedPart, ListedUpload};
 use crate::names;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{self, BlobStore, MetaStore};
 use crate::xml::Owner;
 

@@ -4,8 +4,8 @@
 
 use super::{owned_bucket, read_small_body, save_bucket};
 use crate::authz::policy::{Policy, MAX_POLICY_BYTES};
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::xml::{to_xml, S3_XMLNS};
 use serde::Serialize;
@@ -47,7 +47,7 @@ pub async fn get_bucket_policy<S: MetaStore + BlobStore>(
     let record = owned_bucket(ctx, call).await?;
     let policy = record.policy.ok_or_else(|| no_policy(call.bucket()))?;
     let mut response = Response::new(200).header("content-type", "application/json");
-    response.body = crate::service::Body::Bytes(policy.into_bytes());
+    response.body = crate::context::Body::Bytes(policy.into_bytes());
     Ok(response)
 }
 

@@ -3,8 +3,8 @@
 
 use super::{owned_bucket, read_small_body, save_bucket};
 use crate::authz::public_access::PublicAccessBlock;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 
 const BODY_MAX: usize = 4096;

@@ -5,12 +5,12 @@
 use super::{load_record, owned_bucket, random_bytes, UploadPlan};
 use crate::checksum::ChecksumAlgorithm;
 use crate::conditional;
+use crate::context::{require_absent, Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::field;
 use crate::names;
 use crate::record::{ContentHeaders, ObjectRecord};
 use crate::request::RequestHead;
-use crate::service::{require_absent, Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, BlobUpload, MetaStore};
 use crate::tagging::{self, TagSet};
 use std::collections::BTreeMap;

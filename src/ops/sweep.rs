@@ -7,9 +7,9 @@
 
 use super::load_record;
 use super::multipart::{discard_upload, initiated_millis, is_upload_id};
+use crate::context::Ctx;
 use crate::listing::field;
 use crate::names;
-use crate::service::Ctx;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreError, StoreResult};
 
 /// How the pass behaves.

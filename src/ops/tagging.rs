@@ -4,9 +4,9 @@
 //! bucket's record.
 
 use super::{load_record, owned_bucket, read_small_body, readable_record, save_bucket};
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::tagging::{self, Owner, TagSet};
 

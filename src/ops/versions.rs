@@ -6,9 +6,9 @@
 use super::list::{bucket_owner, encoding_type, invalid_argument, max_keys, object_owner};
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::S3Error;
 use crate::listing::{self, ListItem, ListQuery};
-use crate::service::{Call, Ctx, OpResult, Response};
 use crate::store::{BlobStore, MetaStore};
 use crate::xml::{self, ListVersionsResult, ObjectEntry, VersionEntry};
 

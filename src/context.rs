@@ -1,0 +1,123 @@
+//! What every handler works with, a leaf of the crate's modules: the settings, the request
+//! context (storage, clock, request id), the authenticated and authorized call, and the answer
+//! types. The service and the operation handlers both use it; neither imports the other.
+
+use crate::auth::credentials::{User, Users};
+use crate::auth::Authenticated;
+use crate::authz::ownership::ObjectOwnership;
+use crate::authz::public_access::PublicAccessBlock;
+use crate::authz::Principal;
+use crate::error::{ErrorCode, S3Error};
+use crate::record::{BucketRecord, ObjectRecord};
+use crate::request::RequestHead;
+use crate::router::{Route, RouterConfig};
+
+/// Settings read once per isolate from the Worker's vars and secrets.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub users: Users,
+    pub router: RouterConfig,
+    /// Answered by GetBucketLocation for buckets created without a constraint.
+    pub region: String,
+    /// Answer preflights (`x-s3edge-preflight`, see `preflight`): set for the local front only.
+    pub expect_preflight: bool,
+    /// The account-wide public access block, combined with each bucket's.
+    pub public_access_block: PublicAccessBlock,
+    /// The object ownership new buckets get.
+    pub default_ownership: ObjectOwnership,
+}
+
+/// Everything a handler needs besides the request: storage, settings, the clock and the request id.
+pub struct Ctx<'a, S> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub now_millis: i64,
+    pub request_id: String,
+}
+
+/// An authenticated, authorized, routed request.
+pub struct Call<'a> {
+    pub head: &'a RequestHead,
+    pub route: Route,
+    pub auth: Authenticated,
+    pub principal: Principal,
+    /// What the authorization step read (the bucket's record, the object's for object reads).
+    pub access: Access,
+}
+
+impl Call<'_> {
+    /// The signing user; the authorization step refuses anonymous callers of the operations
+    /// that need one.
+    pub fn user(&self) -> Result<&User, S3Error> {
+        self.auth
+            .user
+            .as_ref()
+            .ok_or_else(|| S3Error::new(ErrorCode::AccessDenied))
+    }
+
+    pub fn bucket(&self) -> &str {
+        self.route.bucket.as_deref().unwrap_or_default()
+    }
+
+    pub fn key(&self) -> &str {
+        self.route.key.as_deref().unwrap_or_default()
+    }
+}
+
+pub enum Body<B> {
+    Empty,
+    Bytes(Vec<u8>),
+    Stream(B),
+}
+
+pub struct Response<B> {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body<B>,
+}
+
+impl<B> Response<B> {
+    pub fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub fn xml(status: u16, xml: String) -> Self {
+        Response {
+            status,
+            headers: vec![("content-type".into(), "application/xml".into())],
+            body: Body::Bytes(xml.into_bytes()),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+pub type OpResult<B> = Result<Response<B>, S3Error>;
+
+/// What the authorization step read, handed to the handler so that access control costs no
+/// extra read.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// The bucket's record (every bucket and object operation).
+    pub bucket: Option<BucketRecord>,
+    /// The object's record, for the operations that read it (`Operation::reads_object_record`).
+    pub object: Option<ObjectRecord>,
+}
+
+/// Rejects requests the S3 semantics of which we cannot honour yet, before they change anything.
+pub fn require_absent(head: &RequestHead, header: &str) -> Result<(), S3Error> {
+    match head.header(header) {
+        Some(_) => Err(S3Error::with_message(
+            ErrorCode::NotImplemented,
+            format!("The {header} header is not implemented yet by s3edge."),
+        )),
+        None => Ok(()),
+    }
+}
