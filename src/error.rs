@@ -58,7 +58,6 @@ pub enum ErrorCode {
     NoSuchPublicAccessBlockConfiguration,
     OwnershipControlsNotFoundError,
     InvalidBucketAclWithObjectOwnership,
-    PolicyTooLarge,
     UnexpectedContent,
 }
 
@@ -95,7 +94,6 @@ impl ErrorCode {
             | UnresolvableGrantByEmailAddress
             | AccessControlListNotSupported
             | InvalidBucketAclWithObjectOwnership
-            | PolicyTooLarge
             | UnexpectedContent => 400,
             AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => 403,
             NoSuchBucket
@@ -176,7 +174,6 @@ impl ErrorCode {
             NoSuchPublicAccessBlockConfiguration => "NoSuchPublicAccessBlockConfiguration",
             OwnershipControlsNotFoundError => "OwnershipControlsNotFoundError",
             InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
-            PolicyTooLarge => "PolicyTooLarge",
             UnexpectedContent => "UnexpectedContent",
         }
     }
@@ -237,7 +234,6 @@ impl ErrorCode {
             NoSuchPublicAccessBlockConfiguration => "The public access block configuration was not found",
             OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-            PolicyTooLarge => "Policies cannot exceed 20 KB in size",
             UnexpectedContent => "This request does not support content",
         }
     }

@@ -132,7 +132,7 @@ pub fn decide(
         .and_then(|json| stored_policy(name, json));
     // Only a policy tests condition keys: without one, none are built.
     let context = match policy {
-        Some(_) => condition_context(config, now_millis, call, object),
+        Some(_) => condition_context(now_millis, call, object),
         None => ConditionContext::new(),
     };
     let request = AccessRequest {
@@ -224,12 +224,10 @@ pub fn block_in_force(config: &Config, bucket: &BucketRecord) -> PublicAccessBlo
 /// The values of the condition keys this request has ("Amazon S3 condition keys", and the
 /// global keys of "AWS global condition context keys").
 pub fn condition_context(
-    config: &Config,
     now_millis: i64,
     call: &Call<'_>,
     object: Option<&ObjectRecord>,
 ) -> ConditionContext {
-    let _ = config;
     let head = call.head;
     let mut context = ConditionContext::new();
     if let Some(ip) = head.header("cf-connecting-ip") {
