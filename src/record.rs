@@ -4,6 +4,7 @@
 use crate::authz::acl::Acl;
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
+use crate::cors::CorsConfiguration;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,9 @@ pub struct BucketRecord {
     /// `None` for buckets made before ownership controls (they behave as `ObjectWriter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership: Option<ObjectOwnership>,
+    /// The CORS rules, which shape every cross-origin answer (and answer preflights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<CorsConfiguration>,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.

@@ -86,6 +86,9 @@ pub enum Operation {
     SelectObjectContent,
     GetObjectTorrent,
     ProcessObject,
+    /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`: answered from the bucket's
+    /// CORS configuration, before and without authentication.
+    CorsPreflight,
     // Multipart
     CreateMultipartUpload,
     UploadPart,
@@ -116,6 +119,7 @@ impl Operation {
         use Operation::*;
         match self {
             ListBuckets | CreateBucket => Scope::Service,
+            CorsPreflight => Scope::Bucket,
             GetObject
             | HeadObject
             | PutObject
@@ -220,6 +224,8 @@ impl Operation {
             RestoreObject => "s3:RestoreObject",
             GetObjectTorrent => "s3:GetObjectTorrent",
             AbortMultipartUpload => "s3:AbortMultipartUpload",
+            // Not an S3 action: a preflight is answered by the CORS configuration alone.
+            CorsPreflight => "s3:CorsPreflight",
             ListParts => "s3:ListMultipartUploadParts",
         }
     }
@@ -291,6 +297,8 @@ pub fn route(head: &RequestHead, config: &RouterConfig) -> Result<Route, S3Error
         _ => "/".to_string(),
     };
     let operation = match (&bucket, &key) {
+        // A CORS preflight, of a bucket or of an object in it (never signed).
+        (Some(_), _) if head.method == "OPTIONS" => Operation::CorsPreflight,
         (None, _) => service_operation(head)?,
         (Some(_), None) => bucket_operation(head)?,
         (Some(_), Some(_)) => object_operation(head)?,

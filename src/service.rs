@@ -3,6 +3,7 @@
 
 use crate::auth;
 pub use crate::context::{Access, Body, Call, Config, Ctx, OpResult, Response};
+use crate::cors::{self, CorsConfiguration};
 use crate::error::S3Error;
 use crate::ops;
 use crate::preflight::{self, Preflight};
@@ -51,14 +52,24 @@ pub async fn handle<S: MetaStore + BlobStore>(
     let resource = routed
         .as_ref()
         .map_or_else(|_| head.path.clone(), |r| r.resource.clone());
-    let result = match routed {
+    let (result, cors) = match routed {
+        Ok(route) if route.operation == Operation::CorsPreflight => {
+            (ops::cors::preflight(ctx, &head, &route).await, None)
+        }
         Ok(route) => dispatch(ctx, &head, route, body).await,
-        Err(err) => Err(err),
+        Err(err) => (Err(err), None),
     };
     let mut response = match result {
         Ok(response) => response,
         Err(err) => error_response(&err, &resource, &ctx.request_id, head.method == "HEAD"),
     };
+    // A cross-origin request to a bucket with CORS rules: S3's CORS headers, on success and
+    // error answers alike.
+    if let (Some(cors), Some(origin)) = (cors.as_ref(), head.header("origin")) {
+        response
+            .headers
+            .extend(cors::answer_headers(cors, origin, &head.method));
+    }
     response
         .headers
         .push(("x-amz-request-id".into(), ctx.request_id.clone()));
@@ -86,15 +97,20 @@ pub fn error_response<B>(
     response
 }
 
+/// Authenticates, authorizes and runs one request; also gives the CORS configuration of the
+/// bucket the authorization step read, for the answer's CORS headers.
 async fn dispatch<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     head: &RequestHead,
     route: Route,
     body: S::Body,
-) -> OpResult<S::Body> {
+) -> (OpResult<S::Body>, Option<CorsConfiguration>) {
     let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
     let now = ctx.now_millis.div_euclid(1000);
-    let auth = auth::authenticate_routed(head, &ctx.config.users, now, host_bucket)?;
+    let auth = match auth::authenticate_routed(head, &ctx.config.users, now, host_bucket) {
+        Ok(auth) => auth,
+        Err(err) => return (Err(err), None),
+    };
     let principal = auth.principal();
     let mut call = Call {
         head,
@@ -104,9 +120,25 @@ async fn dispatch<S: MetaStore + BlobStore>(
         access: Access::default(),
     };
     if !implemented(call.route.operation) {
-        return Err(S3Error::not_implemented(&call.route.operation.name()));
+        let err = S3Error::not_implemented(&call.route.operation.name());
+        return (Err(err), None);
     }
-    call.access = ops::access::check(ctx, &call).await?;
+    let (access, decision) = ops::access::check(ctx, &call).await;
+    let cors = access.bucket.as_ref().and_then(|b| b.cors.clone());
+    if let Err(err) = decision {
+        return (Err(err), cors);
+    }
+    call.access = access;
+    (run(ctx, &call, body).await, cors)
+}
+
+/// One line per operation.
+async fn run<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let call = call;
     use Operation::*;
     match call.route.operation {
         ListBuckets => ops::bucket::list_buckets(ctx, &call).await,
@@ -141,6 +173,9 @@ async fn dispatch<S: MetaStore + BlobStore>(
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, &call).await,
         GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, &call).await,
         ListObjectVersions => ops::versions::list_object_versions(ctx, &call).await,
+        GetBucketCors => ops::cors::get_bucket_cors(ctx, &call).await,
+        PutBucketCors => ops::cors::put_bucket_cors(ctx, &call, body).await,
+        DeleteBucketCors => ops::cors::delete_bucket_cors(ctx, &call).await,
         GetBucketAcl => ops::acl::get_bucket_acl(ctx, &call).await,
         PutBucketAcl => ops::acl::put_bucket_acl(ctx, &call, body).await,
         GetObjectAcl => ops::acl::get_object_acl(ctx, &call).await,
@@ -169,9 +204,6 @@ fn implemented(operation: Operation) -> bool {
     !matches!(
         operation,
         PostObject
-            | GetBucketCors
-            | PutBucketCors
-            | DeleteBucketCors
             | GetBucketLifecycle
             | PutBucketLifecycle
             | DeleteBucketLifecycle

@@ -28,14 +28,27 @@ fn parse_record<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<
     json.and_then(|json| serde_json::from_str(&json).ok())
 }
 
-/// Authorizes `call` and returns what was read on the way.
+/// Authorizes `call`: what was read on the way (also when the answer is a refusal: its bucket's
+/// CORS rules still shape the answer), and the decision.
 pub async fn check<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> (Access, Result<(), S3Error>) {
+    let access = match load(ctx, call).await {
+        Ok(access) => access,
+        Err(err) => return (Access::default(), Err(err)),
+    };
+    let decision = decide_call(ctx, call, &access);
+    (access, decision)
+}
+
+/// What the decision on `call` needs: the bucket's record, and the object's for object reads.
+async fn load<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> Result<Access, S3Error> {
     let operation = call.route.operation;
     if operation.scope() == Scope::Service {
-        // ListBuckets and CreateBucket act on the caller's own account.
         return match call.principal {
             Principal::Anonymous => Err(S3Error::new(ErrorCode::AccessDenied)),
             Principal::User(_) => Ok(Access::default()),
@@ -60,13 +73,18 @@ pub async fn check<S: MetaStore + BlobStore>(
             return Err(S3Error::new(ErrorCode::AccessDenied));
         }
     }
-    let access = Access {
+    Ok(Access {
         bucket: Some(bucket),
         object,
-    };
-    // DeleteObjects is decided key by key by its handler (`allows`).
-    if operation == Operation::DeleteObjects {
-        return Ok(access);
+    })
+}
+
+fn decide_call<S>(ctx: &Ctx<'_, S>, call: &Call<'_>, access: &Access) -> Result<(), S3Error> {
+    let operation = call.route.operation;
+    // ListBuckets and CreateBucket act on the caller's own account; DeleteObjects is decided
+    // key by key by its handler (`allows`).
+    if operation.scope() == Scope::Service || operation == Operation::DeleteObjects {
+        return Ok(());
     }
     let key = (operation.scope() == Scope::Object).then(|| call.key());
     let now = ctx.now_millis;
@@ -74,7 +92,7 @@ pub async fn check<S: MetaStore + BlobStore>(
         ctx.config,
         now,
         call,
-        &access,
+        access,
         operation.action(),
         key,
         access.object.as_ref(),
@@ -84,11 +102,11 @@ pub async fn check<S: MetaStore + BlobStore>(
     // A read of a missing object tells only those who may list the bucket that it is missing.
     if operation.reads_object_record()
         && access.object.is_none()
-        && !allows(ctx.config, now, call, &access, "s3:ListBucket", None, None)
+        && !allows(ctx.config, now, call, access, "s3:ListBucket", None, None)
     {
         return Err(S3Error::new(ErrorCode::AccessDenied));
     }
-    Ok(access)
+    Ok(())
 }
 
 /// Decides one action of `call` on the bucket read by the step (or `object` in it).

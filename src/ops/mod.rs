@@ -7,6 +7,7 @@ pub mod append;
 pub mod attributes;
 pub mod bucket;
 pub mod copy;
+pub mod cors;
 pub mod delete;
 pub mod get;
 pub mod list;
