@@ -56,6 +56,7 @@ pub enum ErrorCode {
     AccessControlListNotSupported,
     NoSuchBucketPolicy,
     NoSuchPublicAccessBlockConfiguration,
+    NoSuchCORSConfiguration,
     OwnershipControlsNotFoundError,
     InvalidBucketAclWithObjectOwnership,
     UnexpectedContent,
@@ -102,6 +103,7 @@ impl ErrorCode {
             | NoSuchUpload
             | NoSuchBucketPolicy
             | NoSuchPublicAccessBlockConfiguration
+            | NoSuchCORSConfiguration
             | OwnershipControlsNotFoundError => 404,
             MethodNotAllowed => 405,
             MissingContentLength => 411,
@@ -172,6 +174,7 @@ impl ErrorCode {
             AccessControlListNotSupported => "AccessControlListNotSupported",
             NoSuchBucketPolicy => "NoSuchBucketPolicy",
             NoSuchPublicAccessBlockConfiguration => "NoSuchPublicAccessBlockConfiguration",
+            NoSuchCORSConfiguration => "NoSuchCORSConfiguration",
             OwnershipControlsNotFoundError => "OwnershipControlsNotFoundError",
             InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
             UnexpectedContent => "UnexpectedContent",
@@ -232,6 +235,7 @@ impl ErrorCode {
             AccessControlListNotSupported => "The bucket does not allow ACLs",
             NoSuchBucketPolicy => "The bucket policy does not exist",
             NoSuchPublicAccessBlockConfiguration => "The public access block configuration was not found",
+            NoSuchCORSConfiguration => "The CORS configuration does not exist",
             OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
             UnexpectedContent => "This request does not support content",

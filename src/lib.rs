@@ -8,6 +8,7 @@ pub mod body;
 pub mod checksum;
 pub mod conditional;
 pub mod context;
+pub mod cors;
 pub mod crc_combine;
 pub mod error;
 pub mod listing;
