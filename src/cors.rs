@@ -367,6 +367,20 @@ pub fn request_headers(rule: &CorsRule, origin: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The CORS headers of any answer to a request with `Origin` on a bucket with `cors`: the first
+/// matching rule's (`request_headers`), or only `Vary` when no rule matches, since the answer
+/// still depends on the origin.
+pub fn answer_headers(
+    cors: &CorsConfiguration,
+    origin: &str,
+    method: &str,
+) -> Vec<(String, String)> {
+    match cors.match_request(origin, method) {
+        Some(rule) => request_headers(rule, origin),
+        None => vec![header("Vary", VARY)],
+    }
+}
+
 /// Max age, credentials, expose headers and `Vary`, in the preflight's order.
 fn push_common(out: &mut Vec<(String, String)>, rule: &CorsRule, credentials: bool) {
     if let Some(seconds) = rule.max_age_seconds {

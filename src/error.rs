@@ -60,6 +60,7 @@ pub enum ErrorCode {
     OwnershipControlsNotFoundError,
     InvalidBucketAclWithObjectOwnership,
     UnexpectedContent,
+    AccessForbidden,
 }
 
 impl ErrorCode {
@@ -96,7 +97,11 @@ impl ErrorCode {
             | AccessControlListNotSupported
             | InvalidBucketAclWithObjectOwnership
             | UnexpectedContent => 400,
-            AccessDenied | InvalidAccessKeyId | SignatureDoesNotMatch | RequestTimeTooSkewed => 403,
+            AccessDenied
+            | AccessForbidden
+            | InvalidAccessKeyId
+            | SignatureDoesNotMatch
+            | RequestTimeTooSkewed => 403,
             NoSuchBucket
             | NoSuchKey
             | NoSuchTagSet
@@ -178,6 +183,7 @@ impl ErrorCode {
             OwnershipControlsNotFoundError => "OwnershipControlsNotFoundError",
             InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
             UnexpectedContent => "UnexpectedContent",
+            AccessForbidden => "AccessForbidden",
         }
     }
 
@@ -239,6 +245,7 @@ impl ErrorCode {
             OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
             UnexpectedContent => "This request does not support content",
+            AccessForbidden => "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
         }
     }
 }

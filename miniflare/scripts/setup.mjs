@@ -60,6 +60,15 @@ function rclone() {
   run("apt-get", ["install", "-y", "-qq", "rclone"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
+/** Chromium (Debian's package) for the browser tests; puppeteer-core drives that executable and
+ * never downloads a browser of its own. */
+function chromium() {
+  if (output("chromium", ["--version"]) !== null) return;
+  log("installing chromium (apt-get)");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "chromium"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
+
 function sourceHash() {
   const hash = createHash("sha256");
   const files = ["Cargo.toml", "Cargo.lock", "wrangler.toml"];
@@ -110,6 +119,7 @@ try {
   if (forTests) {
     pythonPackages();
     rclone();
+    chromium();
   }
   buildWorker();
   buildFront();

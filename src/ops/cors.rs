@@ -71,15 +71,25 @@ pub async fn preflight<S: MetaStore + BlobStore>(
         head.header("access-control-request-headers")
             .unwrap_or_default(),
     );
-    let rule = record
+    let refused = |message: &str| {
+        S3Error::with_message(ErrorCode::AccessForbidden, message)
+            .detail("Method", method)
+            .detail(
+                "ResourceType",
+                if route.key.is_some() {
+                    "OBJECT"
+                } else {
+                    "BUCKET"
+                },
+            )
+    };
+    let cors = record
         .cors
         .as_ref()
-        .and_then(|cors| cors.match_preflight(origin, method.trim(), &requested))
-        .ok_or_else(|| {
-            S3Error::new(ErrorCode::AccessForbidden)
-                .detail("Method", method)
-                .detail("ResourceType", if route.key.is_some() { "OBJECT" } else { "BUCKET" })
-        })?;
+        .ok_or_else(|| refused("CORSResponse: CORS is not enabled for this bucket."))?;
+    let rule = cors
+        .match_preflight(origin, method.trim(), &requested)
+        .ok_or_else(|| refused(ErrorCode::AccessForbidden.default_message()))?;
     let mut response = Response::new(200);
     response
         .headers
