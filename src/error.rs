@@ -61,6 +61,7 @@ pub enum ErrorCode {
     InvalidBucketAclWithObjectOwnership,
     UnexpectedContent,
     AccessForbidden,
+    NoSuchWebsiteConfiguration,
 }
 
 impl ErrorCode {
@@ -107,6 +108,7 @@ impl ErrorCode {
             | NoSuchTagSet
             | NoSuchUpload
             | NoSuchBucketPolicy
+            | NoSuchWebsiteConfiguration
             | NoSuchPublicAccessBlockConfiguration
             | NoSuchCORSConfiguration
             | OwnershipControlsNotFoundError => 404,
@@ -184,6 +186,7 @@ impl ErrorCode {
             InvalidBucketAclWithObjectOwnership => "InvalidBucketAclWithObjectOwnership",
             UnexpectedContent => "UnexpectedContent",
             AccessForbidden => "AccessForbidden",
+            NoSuchWebsiteConfiguration => "NoSuchWebsiteConfiguration",
         }
     }
 
@@ -245,6 +248,7 @@ impl ErrorCode {
             OwnershipControlsNotFoundError => "The bucket ownership controls were not found",
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
             UnexpectedContent => "This request does not support content",
+            NoSuchWebsiteConfiguration => "The specified bucket does not have a website configuration",
             AccessForbidden => "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
         }
     }

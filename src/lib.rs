@@ -24,6 +24,7 @@ pub mod runtime_encoding;
 pub mod service;
 pub mod store;
 pub mod tagging;
+pub mod website;
 pub mod xml;
 
 #[cfg(target_arch = "wasm32")]

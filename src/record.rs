@@ -5,6 +5,7 @@ use crate::authz::acl::Acl;
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
 use crate::cors::CorsConfiguration;
+use crate::website::WebsiteConfiguration;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub struct BucketRecord {
     /// The CORS rules, which shape every cross-origin answer (and answer preflights).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<CorsConfiguration>,
+    /// The website configuration (index and error documents, redirects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<WebsiteConfiguration>,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.
@@ -49,6 +53,9 @@ pub struct ContentHeaders {
     pub cache_control: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// `x-amz-website-redirect-location`: where the website endpoint redirects this object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_redirect_location: Option<String>,
 }
 
 /// One stored piece of an object made of several blobs: a multipart part or an append.

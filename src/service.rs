@@ -170,6 +170,9 @@ async fn run<S: MetaStore + BlobStore>(
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, call).await,
         GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, call).await,
         ListObjectVersions => ops::versions::list_object_versions(ctx, call).await,
+        GetBucketWebsite => ops::website::get_bucket_website(ctx, call).await,
+        PutBucketWebsite => ops::website::put_bucket_website(ctx, call, body).await,
+        DeleteBucketWebsite => ops::website::delete_bucket_website(ctx, call).await,
         GetBucketCors => ops::cors::get_bucket_cors(ctx, call).await,
         PutBucketCors => ops::cors::put_bucket_cors(ctx, call, body).await,
         DeleteBucketCors => ops::cors::delete_bucket_cors(ctx, call).await,
@@ -200,9 +203,6 @@ fn implemented(operation: Operation) -> bool {
             | GetBucketLifecycle
             | PutBucketLifecycle
             | DeleteBucketLifecycle
-            | GetBucketWebsite
-            | PutBucketWebsite
-            | DeleteBucketWebsite
             | GetBucketEncryption
             | PutBucketEncryption
             | DeleteBucketEncryption

@@ -1665,21 +1665,17 @@ fn authentication_errors() {
 #[test]
 fn unimplemented_and_malformed_requests() {
     let env = env_with_bucket();
-    let website = env
+    let lifecycle = env
         .req("GET", &format!("/{BUCKET}"))
-        .query("website")
+        .query("lifecycle")
         .send();
-    website.assert_error(501, "NotImplemented");
+    lifecycle.assert_error(501, "NotImplemented");
     assert_eq!(
-        xml_values(&website.text(), "Resource"),
+        xml_values(&lifecycle.text(), "Resource"),
         [format!("/{BUCKET}")]
     );
-    env.req("GET", &format!("/{BUCKET}"))
-        .query("lifecycle")
-        .send()
-        .assert_error(501, "NotImplemented");
     env.req("PUT", &object_path(BUCKET, "k"))
-        .header("x-amz-website-redirect-location", "/other")
+        .header("x-amz-object-lock-mode", "GOVERNANCE")
         .body(b"x".to_vec())
         .send()
         .assert_error(501, "NotImplemented");
@@ -2449,4 +2445,46 @@ fn create_bucket_again_is_200_in_us_east_1_and_409_elsewhere() {
     assert_eq!(head.header("x-amz-bucket-region"), Some("eu-west-1"));
     let listed = bucket_list(&env, ALICE, &[("max-buckets", "1")]);
     assert_eq!(xml_values(&listed.text(), "BucketRegion"), ["eu-west-1"]);
+}
+
+#[test]
+fn website_redirect_location_is_stored_returned_and_not_copied() {
+    let env = env_with_bucket();
+    let put = env
+        .req("PUT", &object_path(BUCKET, "old.html"))
+        .header("x-amz-website-redirect-location", "/new.html")
+        .body(b"moved".to_vec())
+        .send();
+    assert_eq!(put.status, 200, "{}", put.text());
+    let head = env.req("HEAD", &object_path(BUCKET, "old.html")).send();
+    assert_eq!(
+        head.header("x-amz-website-redirect-location"),
+        Some("/new.html")
+    );
+    // A copy does not take the source's redirect, whatever the directive; only its own.
+    let copied = env
+        .req("PUT", &object_path(BUCKET, "copy.html"))
+        .header("x-amz-copy-source", &format!("/{BUCKET}/old.html"))
+        .send();
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    let head = env.req("HEAD", &object_path(BUCKET, "copy.html")).send();
+    assert_eq!(head.header("x-amz-website-redirect-location"), None);
+    let copied = env
+        .req("PUT", &object_path(BUCKET, "copy2.html"))
+        .header("x-amz-copy-source", &format!("/{BUCKET}/old.html"))
+        .header("x-amz-website-redirect-location", "https://example.test/")
+        .send();
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    let head = env.req("HEAD", &object_path(BUCKET, "copy2.html")).send();
+    assert_eq!(
+        head.header("x-amz-website-redirect-location"),
+        Some("https://example.test/")
+    );
+    // Neither a path nor an absolute URL: refused, and nothing written.
+    env.req("PUT", &object_path(BUCKET, "bad.html"))
+        .header("x-amz-website-redirect-location", "elsewhere.html")
+        .body(b"x".to_vec())
+        .send()
+        .assert_error(400, "InvalidArgument");
+    assert!(env.record(BUCKET, "bad.html").is_none());
 }

@@ -285,10 +285,13 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     record.owner = Some(owner);
     record.acl = acl;
     record.storage_class = storage_class(head)?;
+    // The redirect location is not copied, whatever the directive: the copy has the request's.
+    let redirect = attributes.headers.website_redirect_location.clone();
     if replace_metadata {
         record.headers = attributes.headers;
         record.user_metadata = attributes.user_metadata;
     }
+    record.headers.website_redirect_location = redirect;
     // Without REPLACE, S3 ignores x-amz-tagging and keeps the source's tags.
     if replace_tags {
         record.tags = attributes.tags;

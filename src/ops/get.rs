@@ -172,6 +172,10 @@ pub fn object_headers<B>(
         ("content-language", &h.content_language),
         ("cache-control", &h.cache_control),
         ("expires", &h.expires),
+        (
+            "x-amz-website-redirect-location",
+            &h.website_redirect_location,
+        ),
         ("x-amz-storage-class", &record.storage_class),
     ];
     for (name, value) in optional {

@@ -20,6 +20,7 @@ pub mod put;
 pub mod sweep;
 pub mod tagging;
 pub mod versions;
+pub mod website;
 
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;

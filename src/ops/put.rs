@@ -101,7 +101,6 @@ impl NewAttributes {
     /// Reads and checks the attribute headers, refusing (501) those not implemented yet.
     pub fn from_request(head: &RequestHead) -> Result<NewAttributes, S3Error> {
         for unsupported in [
-            "x-amz-website-redirect-location",
             "x-amz-object-lock-mode",
             "x-amz-object-lock-retain-until-date",
             "x-amz-object-lock-legal-hold",
@@ -110,6 +109,7 @@ impl NewAttributes {
             require_absent(head, unsupported)?;
         }
         check_server_side_encryption(head)?;
+        check_website_redirect(head)?;
         Ok(NewAttributes {
             headers: content_headers(head),
             user_metadata: user_metadata(head)?,
@@ -351,7 +351,35 @@ pub fn content_headers(head: &RequestHead) -> ContentHeaders {
         content_language: get("content-language"),
         cache_control: get("cache-control"),
         expires: get("expires"),
+        website_redirect_location: get("x-amz-website-redirect-location"),
     }
+}
+
+/// `x-amz-website-redirect-location` must name a path of the bucket or an absolute URL (PutObject,
+/// "Configuring a webpage redirect"), of at most 2 KB.
+fn check_website_redirect(head: &RequestHead) -> Result<(), S3Error> {
+    let Some(location) = head.header("x-amz-website-redirect-location") else {
+        return Ok(());
+    };
+    let well_formed = ["/", "http://", "https://"]
+        .iter()
+        .any(|prefix| location.starts_with(prefix));
+    if !well_formed {
+        return Err(S3Error::with_message(
+            ErrorCode::InvalidArgument,
+            "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+        )
+        .detail("ArgumentName", "x-amz-website-redirect-location")
+        .detail("ArgumentValue", location));
+    }
+    if location.len() > 2048 {
+        return Err(S3Error::with_message(
+            ErrorCode::InvalidArgument,
+            "The length of website redirect location cannot exceed 2,048 characters.",
+        )
+        .detail("ArgumentName", "x-amz-website-redirect-location"));
+    }
+    Ok(())
 }
 
 /// The `Content-Encoding` S3 stores for the one a request gave: the client's value as written,

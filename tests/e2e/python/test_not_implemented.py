@@ -10,10 +10,7 @@ from botocore.exceptions import ClientError
 from s3e2e import error_code, http_status
 
 NOT_IMPLEMENTED = {
-    "get_bucket_website": lambda s3, b: s3.get_bucket_website(Bucket=b),
-    "put_bucket_website": lambda s3, b: s3.put_bucket_website(
-        Bucket=b, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
-    ),
+    "get_bucket_encryption": lambda s3, b: s3.get_bucket_encryption(Bucket=b),
     "put_bucket_lifecycle_configuration": lambda s3, b: s3.put_bucket_lifecycle_configuration(
         Bucket=b,
         LifecycleConfiguration={

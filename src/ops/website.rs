@@ -1,0 +1,46 @@
+//! PutBucketWebsite, GetBucketWebsite and DeleteBucketWebsite (API Reference pages of the same
+//! names); the configuration lives in the bucket's record. (The website endpoint that serves it
+//! is still to come.)
+
+use super::{owned_bucket, read_small_body, save_bucket};
+use crate::context::{Call, Ctx, OpResult, Response};
+use crate::error::{ErrorCode, S3Error};
+use crate::store::{BlobStore, MetaStore};
+use crate::website::WebsiteConfiguration;
+
+/// Fifty routing rules fit well within this.
+const WEBSITE_BODY_MAX: usize = 128 * 1024;
+
+pub async fn put_bucket_website<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    let body = read_small_body(ctx, call, body, WEBSITE_BODY_MAX).await?;
+    record.website = Some(WebsiteConfiguration::from_xml(&body)?);
+    save_bucket(ctx, call.bucket(), &record).await?;
+    Ok(Response::new(200))
+}
+
+pub async fn get_bucket_website<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let record = owned_bucket(ctx, call).await?;
+    let website = record.website.ok_or_else(|| {
+        S3Error::new(ErrorCode::NoSuchWebsiteConfiguration).detail("BucketName", call.bucket())
+    })?;
+    Ok(Response::xml(200, website.to_xml()))
+}
+
+pub async fn delete_bucket_website<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    if record.website.take().is_some() {
+        save_bucket(ctx, call.bucket(), &record).await?;
+    }
+    Ok(Response::new(204))
+}
