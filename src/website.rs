@@ -92,12 +92,13 @@ pub struct WebsiteConfiguration {
     #[serde(rename = "@xmlns", default, skip_deserializing)]
     #[serde(skip_serializing_if = "str::is_empty")]
     xmlns: String,
+    // In the order of S3's GetBucketWebsite answer.
     #[serde(
-        rename = "ErrorDocument",
+        rename = "RedirectAllRequestsTo",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub error_document: Option<ErrorKey>,
+    pub redirect_all_requests_to: Option<RedirectAll>,
     #[serde(
         rename = "IndexDocument",
         default,
@@ -105,11 +106,11 @@ pub struct WebsiteConfiguration {
     )]
     pub index_document: Option<Suffix>,
     #[serde(
-        rename = "RedirectAllRequestsTo",
+        rename = "ErrorDocument",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub redirect_all_requests_to: Option<RedirectAll>,
+    pub error_document: Option<ErrorKey>,
     #[serde(
         rename = "RoutingRules",
         default,
