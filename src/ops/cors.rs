@@ -2,7 +2,7 @@
 //! the CORS preflight (`OPTIONS`, "Using cross-origin resource sharing (CORS)"): answered from
 //! the bucket's configuration alone, without authentication.
 
-use super::{load_bucket, owned_bucket, read_small_body, save_bucket};
+use super::{delete_bucket_config, load_bucket, owned_bucket, put_bucket_config};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::cors::{parse_request_headers, preflight_headers, CorsConfiguration};
 use crate::error::{ErrorCode, S3Error};
@@ -18,11 +18,15 @@ pub async fn put_bucket_cors<S: MetaStore + BlobStore>(
     call: &Call<'_>,
     body: S::Body,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    let body = read_small_body(ctx, call, body, CORS_BODY_MAX).await?;
-    record.cors = Some(CorsConfiguration::from_xml(&body)?);
-    save_bucket(ctx, call.bucket(), &record).await?;
-    Ok(Response::new(200))
+    put_bucket_config(
+        ctx,
+        call,
+        body,
+        (CORS_BODY_MAX, 200),
+        |record| &mut record.cors,
+        CorsConfiguration::from_xml,
+    )
+    .await
 }
 
 pub async fn get_bucket_cors<S: MetaStore + BlobStore>(
@@ -40,11 +44,7 @@ pub async fn delete_bucket_cors<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.cors.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.cors).await
 }
 
 fn bad_request(message: &str) -> S3Error {

@@ -25,7 +25,7 @@ pub mod website;
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityExpectations};
-use crate::context::{Call, Ctx};
+use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::{BucketRecord, ObjectRecord};
@@ -87,6 +87,40 @@ pub async fn save_bucket<S: MetaStore + BlobStore>(
     )
     .await?;
     Ok(())
+}
+
+/// Where one configuration document sits in a bucket's record.
+pub type ConfigField<T> = fn(&mut BucketRecord) -> &mut Option<T>;
+
+/// A Put of a bucket configuration document: the body (at most `limit` bytes) parsed by
+/// `parse` and kept in the bucket's record at `field`; answers `status`.
+pub async fn put_bucket_config<S: MetaStore + BlobStore, T>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+    (limit, status): (usize, u16),
+    field: ConfigField<T>,
+    parse: impl FnOnce(&[u8]) -> Result<T, S3Error>,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    let body = read_small_body(ctx, call, body, limit).await?;
+    *field(&mut record) = Some(parse(&body)?);
+    save_bucket(ctx, call.bucket(), &record).await?;
+    Ok(Response::new(status))
+}
+
+/// A Delete of a bucket configuration document: 204 whether there was one or not; the record
+/// is written only when it held one.
+pub async fn delete_bucket_config<S: MetaStore + BlobStore, T>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    field: ConfigField<T>,
+) -> OpResult<S::Body> {
+    let mut record = owned_bucket(ctx, call).await?;
+    if field(&mut record).take().is_some() {
+        save_bucket(ctx, call.bucket(), &record).await?;
+    }
+    Ok(Response::new(204))
 }
 
 /// Sixteen random bytes (blob names, request ids).

@@ -1,7 +1,7 @@
 //! PutBucketOwnershipControls, GetBucketOwnershipControls and DeleteBucketOwnershipControls
 //! (API Reference pages of the same names); the setting lives in the bucket's record.
 
-use super::{owned_bucket, read_small_body, save_bucket};
+use super::{delete_bucket_config, owned_bucket, read_small_body, save_bucket};
 use crate::authz::acl::{Grantee, Permission};
 use crate::authz::ownership::ObjectOwnership;
 use crate::context::{Call, Ctx, OpResult, Response};
@@ -49,9 +49,5 @@ pub async fn delete_ownership_controls<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.ownership.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.ownership).await
 }

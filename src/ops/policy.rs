@@ -2,7 +2,7 @@
 //! GetBucketPolicyStatus (API Reference pages of the same names). The document is validated on
 //! put and kept byte for byte in the bucket's record, where authorization reads it.
 
-use super::{owned_bucket, read_small_body, save_bucket};
+use super::{delete_bucket_config, owned_bucket, read_small_body, save_bucket};
 use crate::authz::policy::{Policy, MAX_POLICY_BYTES};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
@@ -58,11 +58,7 @@ pub async fn delete_bucket_policy<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.policy.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.policy).await
 }
 
 #[derive(Serialize)]

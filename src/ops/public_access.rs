@@ -1,7 +1,7 @@
 //! PutPublicAccessBlock, GetPublicAccessBlock and DeletePublicAccessBlock on a bucket (API
 //! Reference pages of the same names); the settings live in the bucket's record.
 
-use super::{owned_bucket, read_small_body, save_bucket};
+use super::{delete_bucket_config, owned_bucket, put_bucket_config};
 use crate::authz::public_access::PublicAccessBlock;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
@@ -14,11 +14,15 @@ pub async fn put_public_access_block<S: MetaStore + BlobStore>(
     call: &Call<'_>,
     body: S::Body,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    let body = read_small_body(ctx, call, body, BODY_MAX).await?;
-    record.public_access_block = Some(PublicAccessBlock::from_xml(&body)?);
-    save_bucket(ctx, call.bucket(), &record).await?;
-    Ok(Response::new(200))
+    put_bucket_config(
+        ctx,
+        call,
+        body,
+        (BODY_MAX, 200),
+        |record| &mut record.public_access_block,
+        PublicAccessBlock::from_xml,
+    )
+    .await
 }
 
 pub async fn get_public_access_block<S: MetaStore + BlobStore>(
@@ -37,9 +41,5 @@ pub async fn delete_public_access_block<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.public_access_block.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.public_access_block).await
 }

@@ -3,7 +3,10 @@
 //! (so GET and HEAD answer `x-amz-tagging-count` without another read), bucket tags in the
 //! bucket's record.
 
-use super::{load_record, owned_bucket, read_small_body, readable_record, save_bucket};
+use super::{
+    delete_bucket_config, load_record, owned_bucket, put_bucket_config, read_small_body,
+    readable_record,
+};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -85,20 +88,20 @@ pub async fn put_bucket_tagging<S: MetaStore + BlobStore>(
     call: &Call<'_>,
     body: S::Body,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    let body = read_small_body(ctx, call, body, TAGGING_BODY_MAX).await?;
-    record.tags = Some(tagging::parse_xml(&body, Owner::Bucket)?);
-    save_bucket(ctx, call.bucket(), &record).await?;
-    Ok(Response::new(204))
+    put_bucket_config(
+        ctx,
+        call,
+        body,
+        (TAGGING_BODY_MAX, 204),
+        |record| &mut record.tags,
+        |body| tagging::parse_xml(body, Owner::Bucket),
+    )
+    .await
 }
 
 pub async fn delete_bucket_tagging<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.tags.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.tags).await
 }

@@ -2,7 +2,7 @@
 //! names); the configuration lives in the bucket's record. (The website endpoint that serves it
 //! is still to come.)
 
-use super::{owned_bucket, read_small_body, save_bucket};
+use super::{delete_bucket_config, owned_bucket, put_bucket_config};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::store::{BlobStore, MetaStore};
@@ -16,11 +16,15 @@ pub async fn put_bucket_website<S: MetaStore + BlobStore>(
     call: &Call<'_>,
     body: S::Body,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    let body = read_small_body(ctx, call, body, WEBSITE_BODY_MAX).await?;
-    record.website = Some(WebsiteConfiguration::from_xml(&body)?);
-    save_bucket(ctx, call.bucket(), &record).await?;
-    Ok(Response::new(200))
+    put_bucket_config(
+        ctx,
+        call,
+        body,
+        (WEBSITE_BODY_MAX, 200),
+        |record| &mut record.website,
+        WebsiteConfiguration::from_xml,
+    )
+    .await
 }
 
 pub async fn get_bucket_website<S: MetaStore + BlobStore>(
@@ -38,9 +42,5 @@ pub async fn delete_bucket_website<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let mut record = owned_bucket(ctx, call).await?;
-    if record.website.take().is_some() {
-        save_bucket(ctx, call.bucket(), &record).await?;
-    }
-    Ok(Response::new(204))
+    delete_bucket_config(ctx, call, |record| &mut record.website).await
 }
