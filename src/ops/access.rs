@@ -223,10 +223,7 @@ pub fn bucket_view<'a>(
         owner: &bucket.owner,
         acl: bucket.acl.as_ref(),
         policy,
-        block: bucket
-            .public_access_block
-            .unwrap_or_default()
-            .combined(config.public_access_block),
+        block: block_in_force(config, bucket),
         ownership: bucket.ownership.unwrap_or_default(),
     }
 }

@@ -66,7 +66,7 @@ pub fn decode_token(token: &str) -> Result<String, S3Error> {
         })
 }
 
-/// An object's owner as listings show it.
+/// An account as listings show it: its id, and the display name of a configured user.
 pub(super) fn object_owner<S>(ctx: &Ctx<'_, S>, id: &str) -> Owner {
     let user = ctx.config.users.by_canonical_id(id);
     Owner {
@@ -77,15 +77,7 @@ pub(super) fn object_owner<S>(ctx: &Ctx<'_, S>, id: &str) -> Owner {
 
 /// The bucket's owner as listings show it (the display name of a configured user).
 pub(super) fn bucket_owner<S>(ctx: &Ctx<'_, S>, record: &BucketRecord) -> Owner {
-    let user = ctx
-        .config
-        .users
-        .iter()
-        .find(|u| u.canonical_id == record.owner);
-    Owner {
-        id: record.owner.clone(),
-        display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
-    }
+    object_owner(ctx, &record.owner)
 }
 
 pub async fn list_objects<S: MetaStore + BlobStore>(
