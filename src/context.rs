@@ -11,6 +11,7 @@ use crate::error::{ErrorCode, S3Error};
 use crate::record::{BucketRecord, ObjectRecord};
 use crate::request::RequestHead;
 use crate::router::{Route, RouterConfig};
+use crate::website::host::WebsiteHosts;
 
 /// Settings read once per isolate from the Worker's vars and secrets.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct Config {
     pub public_access_block: PublicAccessBlock,
     /// The object ownership new buckets get.
     pub default_ownership: ObjectOwnership,
+    /// The host names of bucket websites.
+    pub website: WebsiteHosts,
 }
 
 /// Everything a handler needs besides the request: storage, settings, the clock and the request id.

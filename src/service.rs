@@ -1,5 +1,6 @@
-//! The runtime-independent request handler: route, authenticate, dispatch one line per
-//! operation, and shape every answer (request id headers, S3 error XML).
+//! The runtime-independent request handler: a website request goes to the website endpoint;
+//! an API request is routed, authenticated and dispatched (one line per operation); every
+//! answer is shaped here (request id headers, S3 error XML).
 
 use crate::auth;
 pub use crate::context::{Access, Body, Call, Config, Ctx, OpResult, Response};
@@ -48,6 +49,20 @@ pub async fn handle<S: MetaStore + BlobStore>(
     head: RequestHead,
     body: S::Body,
 ) -> Response<S::Body> {
+    let response = match ctx.config.website.bucket_for(&head) {
+        Some(bucket) => ops::website_endpoint::serve(ctx, &head, &bucket).await,
+        None => handle_api(ctx, &head, body).await,
+    };
+    finish(response, &head, &ctx.request_id)
+}
+
+/// The S3 API: route, authenticate, authorize, run; errors as S3 error XML.
+async fn handle_api<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    head: &RequestHead,
+    body: S::Body,
+) -> Response<S::Body> {
+    let head = head.clone();
     let routed = router::route(&head, &ctx.config.router);
     let resource = routed
         .as_ref()
@@ -71,11 +86,17 @@ pub async fn handle<S: MetaStore + BlobStore>(
             .extend(cors::answer_headers(cors, origin, &head.method));
     }
     response
-        .headers
-        .push(("x-amz-request-id".into(), ctx.request_id.clone()));
+}
+
+/// What every answer carries: the request id, the server's name, and the headers that keep the
+/// runtime from re-encoding the body.
+fn finish<B>(mut response: Response<B>, head: &RequestHead, request_id: &str) -> Response<B> {
     response
         .headers
-        .push(("x-amz-id-2".into(), ctx.request_id.clone()));
+        .push(("x-amz-request-id".into(), request_id.to_string()));
+    response
+        .headers
+        .push(("x-amz-id-2".into(), request_id.to_string()));
     response.headers.push(("server".into(), "s3edge".into()));
     runtime_encoding::shield(&mut response.headers, head.header("accept-encoding"));
     response

@@ -25,6 +25,10 @@ export function settings(env = process.env) {
     users: env.S3EDGE_USERS,
     baseDomain: env.S3EDGE_BASE_DOMAIN,
     basePath: env.S3EDGE_BASE_PATH,
+    // Bucket websites answer at http://<bucket>.<websiteDomain>:<port>/ (browsers resolve
+    // *.localhost to this machine without DNS).
+    websiteDomain: env.S3EDGE_WEBSITE_DOMAIN ?? "s3-website.localhost",
+    websiteHosts: env.S3EDGE_WEBSITE_HOSTS,
   };
 }
 

@@ -127,6 +127,8 @@ export function workerBindings(s) {
   }
   if (s.baseDomain) bindings.S3EDGE_BASE_DOMAIN = s.baseDomain;
   if (s.basePath) bindings.S3EDGE_BASE_PATH = s.basePath;
+  if (s.websiteDomain) bindings.S3EDGE_WEBSITE_DOMAIN = s.websiteDomain;
+  if (s.websiteHosts) bindings.S3EDGE_WEBSITE_HOSTS = s.websiteHosts;
   for (const name of CLEANUP_VARS) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
 }

@@ -10,6 +10,10 @@ import { startServer } from "./server.mjs";
 
 /** Virtual-hosted style is tested with Host headers `<bucket>.<BASE_DOMAIN>` sent to loopback. */
 const BASE_DOMAIN = "s3edge.localhost";
+/** Bucket websites: `<bucket>.<WEBSITE_DOMAIN>`, and two custom domains (one named after its
+ * bucket, one mapped to another bucket). */
+const WEBSITE_DOMAIN = "s3-website.localhost";
+const WEBSITE_HOSTS = "www.s3edge-site.test,blog.s3edge-site.test=s3edge-blog-site";
 const USERS = [
   { accessKeyId: "S3EDGETESTUSERONE001", secretAccessKey: "test-secret-one-0000000000000000000001", displayName: "tester-one", email: "one@s3edge.test" },
   { accessKeyId: "S3EDGETESTUSERTWO002", secretAccessKey: "test-secret-two-0000000000000000000002", displayName: "tester-two", email: "two@s3edge.test" },
@@ -47,6 +51,8 @@ const server = await startServer({
   bindings: {
     S3EDGE_USERS: JSON.stringify(USERS),
     S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
+    S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
+    S3EDGE_WEBSITE_HOSTS: WEBSITE_HOSTS,
     // Short ages so that the cleanup test (which runs the pass through a test hook) sees
     // abandoned uploads and leftover blobs expire within seconds.
     S3EDGE_CLEANUP_GRACE_SECONDS: "2",
@@ -71,6 +77,7 @@ const env = {
   S3EDGE_SECOND_ACCESS_KEY_ID: USERS[1].accessKeyId,
   S3EDGE_SECOND_SECRET_ACCESS_KEY: USERS[1].secretAccessKey,
   S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
+  S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
   S3EDGE_BASE_PATH_ENDPOINT: `${basePathServer.url}${BASE_PATH}`,
   AWS_DEFAULT_REGION: "us-east-1",
   AWS_REGION: "us-east-1",

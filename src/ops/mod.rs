@@ -21,6 +21,7 @@ pub mod sweep;
 pub mod tagging;
 pub mod versions;
 pub mod website;
+pub mod website_endpoint;
 
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;

@@ -11,6 +11,7 @@ use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
 use crate::service::{self, Body, Config, Ctx};
+use crate::website::host::WebsiteHosts;
 use wasm_bindgen::JsCast;
 use worker::{event, Context, EncodeBody, Env, Headers, Request, Response, ResponseBody};
 
@@ -65,6 +66,10 @@ fn config(env: &Env) -> Result<Config, String> {
                 format!("S3EDGE_DEFAULT_OBJECT_OWNERSHIP: unknown setting {value:?}")
             })?,
         },
+        website: WebsiteHosts::from_settings(
+            var(env, "S3EDGE_WEBSITE_DOMAIN").as_deref(),
+            var(env, "S3EDGE_WEBSITE_HOSTS").as_deref(),
+        )?,
     })
 }
 

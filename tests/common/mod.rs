@@ -110,6 +110,7 @@ impl Env {
                 expect_preflight: true,
                 public_access_block: Default::default(),
                 default_ownership: Default::default(),
+                website: Default::default(),
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),
