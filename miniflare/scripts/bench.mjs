@@ -21,6 +21,7 @@ import { BUILD_DIR, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, ROO
 import { startServer } from "./server.mjs";
 import { createSigner } from "../bench/sigv4.mjs";
 import { completeTimes, copyTimes, manyPartGet } from "../bench/multipart.mjs";
+import { WEBSITE_DOMAIN, setUpSite, sitePhases } from "../bench/website.mjs";
 
 const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
@@ -525,7 +526,7 @@ try {
   targets.push(
     await startTarget(
       "s3edge",
-      { bindings: { S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY } },
+      { bindings: { S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY, S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN } },
       `/${BUCKET}`,
       sign,
     ),
@@ -547,6 +548,8 @@ try {
   const made = await request(s3edge.client, "PUT", `/${BUCKET}`);
   if (made.status !== 200) throw new Error(`CreateBucket answered ${made.status} ${made.errorText}`);
 
+  await setUpSite(request, s3edge, passthrough, BUCKET);
+
   // Warm-up (not measured): compiles the Worker's code paths on both sides.
   for (const t of targets) {
     for (let i = 0; i < 16; i++) {
@@ -566,6 +569,7 @@ try {
     ["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut],
     ["putBigCrc", `${BIG_MIB} MiB PUT + CRC32 ×${REPS}`, bigPutCrc],
     ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet],
+    ...sitePhases(request, closedLoop, measured, CONCURRENCY, SECONDS),
   ];
   for (const [id, label, fn] of phases) {
     for (const t of targets) {
@@ -659,6 +663,10 @@ try {
   row("4 KiB GET ops/s", a.get4k.opsPerSec, b.get4k.opsPerSec, 0);
   row("4 KiB GET latency p50 (ms)", a.get4k.p50, b.get4k.p50, 2);
   row("4 KiB GET latency p99 (ms)", a.get4k.p99, b.get4k.p99, 2);
+  row("website GET 4 KiB ops/s (pass-through: a plain GET)", a.site4k.opsPerSec, b.site4k.opsPerSec, 0);
+  row("website GET 4 KiB latency p50 (ms)", a.site4k.p50, b.site4k.p50, 2);
+  row("CORS preflight ops/s (pass-through: answered without storage)", a.preflight.opsPerSec, b.preflight.opsPerSec, 0);
+  row("CORS preflight latency p50 (ms)", a.preflight.p50, b.preflight.p50, 2);
   row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0);
   row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, median(a.putBigCrc.rates), median(b.putBigCrc.rates), 0);
   row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0);
@@ -669,6 +677,8 @@ try {
   compare(`${BIG_MIB} MiB GET MiB/s, alternating with straight (median of ${COMPARE_REPS})`, median(front.getBig.rates), median(direct.getBig.rates));
   row("workerd CPU ms / 4 KiB PUT", a.put4k.workerdCpuMs / a.put4k.ok, b.put4k.workerdCpuMs / b.put4k.ok, 3);
   row("workerd CPU ms / 4 KiB GET", a.get4k.workerdCpuMs / a.get4k.ok, b.get4k.workerdCpuMs / b.get4k.ok, 3);
+  row("workerd CPU ms / website GET 4 KiB", a.site4k.workerdCpuMs / a.site4k.ok, b.site4k.workerdCpuMs / b.site4k.ok, 3);
+  row("workerd CPU ms / CORS preflight", a.preflight.workerdCpuMs / a.preflight.ok, b.preflight.workerdCpuMs / b.preflight.ok, 3);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, a.putBigCrc.workerdCpuMs / REPS, b.putBigCrc.workerdCpuMs / REPS, 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0);
