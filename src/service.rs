@@ -130,7 +130,7 @@ async fn dispatch<S: MetaStore + BlobStore>(
     let now = ctx.now_millis.div_euclid(1000);
     let auth = match auth::authenticate_routed(head, &ctx.config.users, now, host_bucket) {
         Ok(auth) => auth,
-        Err(err) => return (Err(err), None),
+        Err(err) => return (Err(err), refused_cors(ctx, head, &route).await),
     };
     let principal = auth.principal();
     let mut call = Call {
@@ -151,6 +151,20 @@ async fn dispatch<S: MetaStore + BlobStore>(
     }
     call.access = access;
     (run(ctx, &call, body).await, cors)
+}
+
+/// The CORS rules of a cross-origin request refused before its bucket was read (a bad
+/// signature): S3 still answers it with the bucket's CORS headers, so that the page can read
+/// the error. One read, on this error path only.
+async fn refused_cors<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    head: &RequestHead,
+    route: &Route,
+) -> Option<CorsConfiguration> {
+    head.header("origin")?;
+    let bucket = route.bucket.as_deref()?;
+    let record = ops::load_bucket(ctx.store, bucket).await.ok()??;
+    record.cors
 }
 
 /// One line per operation.

@@ -113,3 +113,17 @@ def test_cross_origin_answers_carry_cors_headers_on_success_and_error(s3, bucket
     assert other.status_code == 200
     assert "Access-Control-Allow-Origin" not in other.headers
     assert "Origin" in other.headers.get("Vary", "")
+
+
+def test_a_request_with_a_bad_signature_still_carries_cors_headers(s3, bucket):
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    forged = {
+        "Origin": "http://app.example.test",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=S3EDGETESTUSERONE001/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=" + "0" * 64,
+        "x-amz-date": "20260101T000000Z",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+    }
+    resp = requests.get(f"{ENDPOINT}/{bucket}/data.json", headers=forged, timeout=TIMEOUT)
+    assert resp.status_code == 403, resp.text
+    assert parse_error_xml(resp.content)["Code"] in ("SignatureDoesNotMatch", "RequestTimeTooSkewed")
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://app.example.test"
