@@ -12,7 +12,7 @@ use crate::incoming::Incoming;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Bodies above this size (or of unknown size) are announced by a preflight even without
 /// `Expect`: a refusal is then answered before any of the body goes to workerd.
@@ -22,6 +22,10 @@ const PREFLIGHT_ABOVE: u64 = 1024 * 1024;
 const LARGE_BODY: u64 = 32 * 1024 * 1024;
 /// How long a client connection may wait between requests.
 const IDLE: Duration = Duration::from_secs(30);
+/// A workerd connection idle longer than this is not reused: workerd was seen dropping kept-alive
+/// connections idle for a few seconds after large transfers, and a request body sent into one
+/// is lost (only a request without a body can be sent again).
+const UPSTREAM_IDLE: Duration = Duration::from_secs(2);
 /// The largest refusal a preflight may bring back.
 const MAX_REFUSAL: usize = 1024 * 1024;
 
@@ -55,6 +59,7 @@ pub fn serve(client: TcpStream, options: &Options) {
     };
     let mut requests = Incoming::new(client);
     let mut worker = None;
+    let mut worker_used = Instant::now();
     loop {
         let _ = requests.stream().set_read_timeout(Some(IDLE));
         let raw = match requests.head() {
@@ -68,6 +73,9 @@ pub fn serve(client: TcpStream, options: &Options) {
             }
         };
         let _ = requests.stream().set_read_timeout(None);
+        if worker_used.elapsed() > UPSTREAM_IDLE {
+            worker = None;
+        }
         let parsed = head::parse_request(&raw)
             .and_then(|request| Some((head::request_framing(&request.fields)?, request)));
         let Some((framing, request)) = parsed else {
@@ -82,6 +90,7 @@ pub fn serve(client: TcpStream, options: &Options) {
             &mut worker,
             options,
         );
+        worker_used = Instant::now();
         if next == Next::Close || !head::keeps_alive(&request.version, &request.fields) {
             break;
         }
