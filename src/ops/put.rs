@@ -87,12 +87,18 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     )?;
 
     let blob = names::blob_name(bucket, &random_bytes());
-    let received = receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key))
-        .await
-        .map_err(|err| match framing.and_then(FormVerdict::outcome) {
-            Some(Err(framing_error)) => framing_error,
-            _ => err,
-        })?;
+    let received =
+        match receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await {
+            Ok(received) => received,
+            Err(err) => match framing.and_then(FormVerdict::outcome) {
+                Some(Err(framing_error)) => {
+                    // The store failed because the form did; whatever it took in goes.
+                    discard_blob(ctx, &blob).await;
+                    return Err(framing_error);
+                }
+                _ => return Err(err),
+            },
+        };
     if let Some(verdict) = framing {
         let failure = match verdict.outcome() {
             Some(Ok(())) => None,

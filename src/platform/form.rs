@@ -4,8 +4,10 @@
 //! task of the Worker: each block of the body is written on as the runtime's own buffer (the
 //! last one cut with `subarray`), and copied into wasm only to be scanned by
 //! `post::form::FileEnd` for a delimiter where the file should go on, and for the closing
-//! delimiter at its end. Before the stream ends, the verdict is settled: then the stream is
-//! closed, or aborted so that R2 stores nothing.
+//! delimiter at its end. The file's last byte is held back until that end is checked: R2 takes
+//! an object as soon as it has all its bytes, so only then may it have them. The verdict is
+//! settled first; then the last byte goes and the stream is closed, or the stream is aborted
+//! and R2 stores nothing.
 
 use super::r2::{fixed_length, js_error, read_block, read_into};
 use super::{JsBody, Platform};
@@ -43,13 +45,39 @@ pub(super) async fn split_form(
             return Err(err);
         }
     };
+    if length == 0 {
+        // Nothing to stream: the rest of the body is the closing delimiter alone.
+        return match empty_file(&reader, &split.boundary).await {
+            Ok(()) => {
+                let verdict = FormVerdict::default();
+                verdict.settle(Ok(()));
+                Ok(SplitForm {
+                    head,
+                    file: FormFile {
+                        body: None,
+                        length,
+                        verdict,
+                    },
+                })
+            }
+            Err(err) => {
+                reader.release_lock();
+                Err(err)
+            }
+        };
+    }
     let fixed = fixed_length(length)?;
     let writer = fixed.writable().get_writer().map_err(js_error("writer"))?;
     let readable = fixed.readable();
     let verdict = FormVerdict::default();
-    let end = FileEnd::new(&split.boundary, length);
+    let file = File {
+        end: FileEnd::new(&split.boundary, length),
+        length,
+        written: 0,
+        last: Vec::new(),
+    };
     let first = buffered[head.len..].to_vec();
-    wasm_bindgen_futures::spawn_local(forward(reader, writer, end, first, verdict.clone()));
+    wasm_bindgen_futures::spawn_local(forward(reader, writer, file, first, verdict.clone()));
     platform.form_files.borrow_mut().push(readable.clone());
     Ok(SplitForm {
         head,
@@ -94,22 +122,63 @@ impl From<S3Error> for Stop {
     }
 }
 
+/// Reads the end of a form whose file is empty.
+async fn empty_file(
+    reader: &web_sys::ReadableStreamByobReader,
+    boundary: &str,
+) -> Result<(), S3Error> {
+    let mut end = FileEnd::new(boundary, 0);
+    while let Some(block) = read_into(reader, HEAD_READ, false).await? {
+        let mut bytes = vec![0; block.length() as usize];
+        block.copy_to(&mut bytes);
+        end.push(&bytes)?;
+    }
+    end.finish()
+}
+
+/// The file being forwarded.
+struct File {
+    end: FileEnd,
+    length: u64,
+    written: u64,
+    /// The file's last byte, once read: written after the end is checked.
+    last: Vec<u8>,
+}
+
+impl File {
+    /// Takes the next bytes of the body: how many of them to write on now.
+    fn take(&mut self, bytes: &[u8]) -> Result<usize, S3Error> {
+        let data = self.end.push(bytes)?;
+        self.written += data as u64;
+        if data > 0 && self.written == self.length {
+            self.last = bytes[data - 1..data].to_vec();
+            return Ok(data - 1);
+        }
+        Ok(data)
+    }
+}
+
 /// The task that moves the file: settles the verdict, then ends the file's stream.
 async fn forward(
     reader: web_sys::ReadableStreamByobReader,
     writer: web_sys::WritableStreamDefaultWriter,
-    mut end: FileEnd,
+    mut file: File,
     first: Vec<u8>,
     verdict: FormVerdict,
 ) {
-    let outcome = match forward_blocks(&reader, &writer, &mut end, first).await {
-        Ok(()) => end.finish().map_err(Stop::Form),
+    let outcome = match forward_blocks(&reader, &writer, &mut file, first).await {
+        Ok(()) => file.end.finish().map_err(Stop::Form),
         Err(stop) => Err(stop),
     };
     match outcome {
         Ok(()) => {
             verdict.settle(Ok(()));
-            let _ = JsFuture::from(writer.close()).await;
+            if write(&writer, &Uint8Array::from(file.last.as_slice()))
+                .await
+                .is_ok()
+            {
+                let _ = JsFuture::from(writer.close()).await;
+            }
         }
         Err(stop) => {
             if let Stop::Form(err) = stop {
@@ -125,13 +194,13 @@ async fn forward(
 async fn forward_blocks(
     reader: &web_sys::ReadableStreamByobReader,
     writer: &web_sys::WritableStreamDefaultWriter,
-    end: &mut FileEnd,
+    file: &mut File,
     first: Vec<u8>,
 ) -> Result<(), Stop> {
     if !first.is_empty() {
-        let data = end.push(&first)?;
-        if data > 0 {
-            write(writer, &Uint8Array::from(&first[..data])).await?;
+        let now = file.take(&first)?;
+        if now > 0 {
+            write(writer, &Uint8Array::from(&first[..now])).await?;
         }
     }
     let mut copy: Vec<u8> = Vec::new();
@@ -142,11 +211,11 @@ async fn forward_blocks(
         }
         copy.resize(len, 0);
         block.copy_to(&mut copy);
-        let data = end.push(&copy)?;
-        if data == len {
+        let now = file.take(&copy)?;
+        if now == len {
             write(writer, &block).await?;
-        } else if data > 0 {
-            write(writer, &block.subarray(0, data as u32)).await?;
+        } else if now > 0 {
+            write(writer, &block.subarray(0, now as u32)).await?;
         }
     }
     Ok(())
