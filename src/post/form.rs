@@ -263,8 +263,11 @@ fn unquote(value: &str) -> String {
     }
 }
 
+/// The first `needle` in `haystack`. Every needle here begins with `\r`: the candidates are
+/// found with `memchr` (word at a time) and each compared, at most 74 bytes.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
+    let (&first, rest) = needle.split_first()?;
+    memchr::memchr_iter(first, haystack).find(|&at| haystack[at + 1..].starts_with(rest))
 }
 
 /// Checks the body after the head as it streams by: the first `length` bytes are the file, and
@@ -272,7 +275,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// parts after the file (or a second file): the length computed up front is then wrong, and the
 /// body is refused rather than stored with another part's bytes in it.
 pub struct FileEnd {
-    delimiter: memchr::memmem::Finder<'static>,
+    delimiter: Vec<u8>,
     closing: Vec<u8>,
     length: u64,
     seen: u64,
@@ -284,9 +287,8 @@ pub struct FileEnd {
 
 impl FileEnd {
     pub fn new(boundary: &str, length: u64) -> FileEnd {
-        let delimiter = format!("\r\n--{boundary}").into_bytes();
         FileEnd {
-            delimiter: memchr::memmem::Finder::new(&delimiter).into_owned(),
+            delimiter: format!("\r\n--{boundary}").into_bytes(),
             closing: closing_delimiter(boundary),
             length,
             seen: 0,
@@ -297,14 +299,14 @@ impl FileEnd {
 
     /// Takes the next bytes of the body; says how many of them (from the start) are the file's.
     pub fn push(&mut self, bytes: &[u8]) -> Result<usize, S3Error> {
-        let needle = self.delimiter.needle().len();
+        let needle = self.delimiter.len();
         let data_left = self.length.saturating_sub(self.seen);
         let data = usize::try_from(data_left).map_or(bytes.len(), |left| left.min(bytes.len()));
         // A delimiter may start in the bytes before these (a few at most) …
         if self.seen < self.length + needle as u64 && !self.window.is_empty() {
             let mut junction = self.window.clone();
             junction.extend_from_slice(&bytes[..bytes.len().min(needle - 1)]);
-            if let Some(at) = self.delimiter.find(&junction) {
+            if let Some(at) = find(&junction, &self.delimiter) {
                 let start = self.seen - self.window.len() as u64 + at as u64;
                 if at < self.window.len() && start < self.length {
                     return Err(parts_after_file());
@@ -314,7 +316,7 @@ impl FileEnd {
         // … or among them, before the file's end.
         if data > 0 {
             let probe = &bytes[..bytes.len().min(data + needle - 1)];
-            if self.delimiter.find(probe).is_some_and(|at| at < data) {
+            if find(probe, &self.delimiter).is_some_and(|at| at < data) {
                 return Err(parts_after_file());
             }
         }

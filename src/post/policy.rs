@@ -219,12 +219,11 @@ fn check_length(length: u64, min: u64, max: u64) -> Result<(), S3Error> {
 
 /// ISO 8601 in UTC, fractions optional: `2007-12-01T12:00:00.000Z`, `2007-12-01T12:00:00Z`.
 fn parse_expiration(text: &str) -> Option<i64> {
-    if text.as_bytes().get(10) != Some(&b'T') || !text.ends_with('Z') {
+    if text.as_bytes().get(10) != Some(&b'T') || !text.ends_with('Z') || text.contains(' ') {
         return None;
     }
-    let when =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    i64::try_from(when.unix_timestamp_nanos() / 1_000_000).ok()
+    let seconds = crate::authz::policy::parse_date(text)?;
+    Some((seconds * 1000.0).round() as i64)
 }
 
 /// A JSON value as text, strings without their quotes.
