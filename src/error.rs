@@ -62,6 +62,10 @@ pub enum ErrorCode {
     UnexpectedContent,
     AccessForbidden,
     NoSuchWebsiteConfiguration,
+    MalformedPOSTRequest,
+    InvalidPolicyDocument,
+    IncorrectNumberOfFilesInPostRequest,
+    MaxPostPreDataLengthExceededError,
 }
 
 impl ErrorCode {
@@ -97,7 +101,11 @@ impl ErrorCode {
             | UnresolvableGrantByEmailAddress
             | AccessControlListNotSupported
             | InvalidBucketAclWithObjectOwnership
-            | UnexpectedContent => 400,
+            | UnexpectedContent
+            | MalformedPOSTRequest
+            | InvalidPolicyDocument
+            | IncorrectNumberOfFilesInPostRequest
+            | MaxPostPreDataLengthExceededError => 400,
             AccessDenied
             | AccessForbidden
             | InvalidAccessKeyId
@@ -187,6 +195,10 @@ impl ErrorCode {
             UnexpectedContent => "UnexpectedContent",
             AccessForbidden => "AccessForbidden",
             NoSuchWebsiteConfiguration => "NoSuchWebsiteConfiguration",
+            MalformedPOSTRequest => "MalformedPOSTRequest",
+            InvalidPolicyDocument => "InvalidPolicyDocument",
+            IncorrectNumberOfFilesInPostRequest => "IncorrectNumberOfFilesInPostRequest",
+            MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
         }
     }
 
@@ -249,6 +261,10 @@ impl ErrorCode {
             InvalidBucketAclWithObjectOwnership => "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
             UnexpectedContent => "This request does not support content",
             NoSuchWebsiteConfiguration => "The specified bucket does not have a website configuration",
+            MalformedPOSTRequest => "The body of your POST request is not well-formed multipart/form-data.",
+            InvalidPolicyDocument => "The content of the form does not meet the conditions specified in the policy document.",
+            IncorrectNumberOfFilesInPostRequest => "POST requires exactly one file upload per request.",
+            MaxPostPreDataLengthExceededError => "Your POST request fields preceding the upload file were too large.",
             AccessForbidden => "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
         }
     }

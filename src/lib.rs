@@ -15,6 +15,7 @@ pub mod listing;
 pub mod multipart_xml;
 pub mod names;
 pub mod ops;
+pub mod post;
 pub mod preflight;
 pub mod range;
 pub mod record;

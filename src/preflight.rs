@@ -8,8 +8,8 @@
 use crate::error::S3Error;
 use crate::request::RequestHead;
 use crate::store::{
-    BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, KvPage, MetaStore, Piece,
-    StoreError, StoreResult,
+    BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, FormSplit, KvPage, MetaStore,
+    Piece, SplitForm, StoreError, StoreResult,
 };
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -159,5 +159,17 @@ impl<S: BlobStore> BlobStore for Preflight<'_, S> {
             return Err(self.stop_s3());
         }
         self.inner.read_body(body, limit).await
+    }
+
+    /// A form upload's fields are in its body: a preflight never reads it.
+    async fn split_form(
+        &self,
+        body: Self::Body,
+        split: FormSplit,
+    ) -> Result<SplitForm<Self::Body>, S3Error> {
+        if self.active {
+            return Err(self.stop_s3());
+        }
+        self.inner.split_form(body, split).await
     }
 }

@@ -126,6 +126,10 @@ async fn dispatch<S: MetaStore + BlobStore>(
     route: Route,
     body: S::Body,
 ) -> (OpResult<S::Body>, Option<CorsConfiguration>) {
+    if route.operation == Operation::PostObject {
+        // A browser upload is authenticated by the fields of its form, not by its headers.
+        return ops::post::post_object(ctx, head, route, body).await;
+    }
     let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
     let now = ctx.now_millis.div_euclid(1000);
     let auth = match auth::authenticate_routed(head, &ctx.config.users, now, host_bucket) {
@@ -234,8 +238,7 @@ fn implemented(operation: Operation) -> bool {
     use Operation::*;
     !matches!(
         operation,
-        PostObject
-            | GetBucketLifecycle
+        GetBucketLifecycle
             | PutBucketLifecycle
             | DeleteBucketLifecycle
             | GetBucketEncryption

@@ -6,6 +6,7 @@
 
 pub mod chunked;
 pub mod credentials;
+pub mod post;
 pub mod presign;
 pub mod sigv2;
 pub mod sigv4;
@@ -71,15 +72,19 @@ pub enum AuthMethod {
     QueryV4,
     HeaderV2,
     QueryV2,
+    /// A browser upload's form, signed with Signature Version 4 or 2 (`auth::post`).
+    PostV4,
+    PostV2,
 }
 
 impl AuthMethod {
-    /// `s3:authType`: REST-HEADER, REST-QUERY-STRING (POST comes with browser uploads).
+    /// `s3:authType`: REST-HEADER, REST-QUERY-STRING, or POST (browser uploads).
     pub fn auth_type(self) -> Option<&'static str> {
         match self {
             AuthMethod::Anonymous => None,
             AuthMethod::HeaderV4 | AuthMethod::HeaderV2 => Some("REST-HEADER"),
             AuthMethod::QueryV4 | AuthMethod::QueryV2 => Some("REST-QUERY-STRING"),
+            AuthMethod::PostV4 | AuthMethod::PostV2 => Some("POST"),
         }
     }
 
@@ -87,8 +92,10 @@ impl AuthMethod {
     pub fn signature_version(self) -> Option<&'static str> {
         match self {
             AuthMethod::Anonymous => None,
-            AuthMethod::HeaderV4 | AuthMethod::QueryV4 => Some("AWS4-HMAC-SHA256"),
-            AuthMethod::HeaderV2 | AuthMethod::QueryV2 => Some("AWS"),
+            AuthMethod::HeaderV4 | AuthMethod::QueryV4 | AuthMethod::PostV4 => {
+                Some("AWS4-HMAC-SHA256")
+            }
+            AuthMethod::HeaderV2 | AuthMethod::QueryV2 | AuthMethod::PostV2 => Some("AWS"),
         }
     }
 }

@@ -14,6 +14,8 @@ mod tests;
 use serde_json::{Map, Value};
 
 pub use actions::is_known_action;
+/// ISO 8601 dates as IAM reads them (also a POST policy's `expiration`).
+pub(crate) use condition::parse_date;
 pub use condition::ConditionContext;
 
 use crate::authz::Principal;

@@ -79,7 +79,9 @@ async fn load<S: MetaStore + BlobStore>(
     })
 }
 
-fn decide_call<S>(ctx: &Ctx<'_, S>, call: &Call<'_>, access: &Access) -> Result<(), S3Error> {
+/// The decision on `call` from what was read for it (`check` reads it; a POST upload, which
+/// read its bucket's record before its form, decides its PutObject with that record).
+pub fn decide_call<S>(ctx: &Ctx<'_, S>, call: &Call<'_>, access: &Access) -> Result<(), S3Error> {
     let operation = call.route.operation;
     // ListBuckets and CreateBucket act on the caller's own account; DeleteObjects is decided
     // key by key by its handler (`allows`).

@@ -15,6 +15,7 @@ pub mod multipart;
 pub mod multipart_list;
 pub mod ownership;
 pub mod policy;
+pub mod post;
 pub mod public_access;
 pub mod put;
 pub mod sweep;

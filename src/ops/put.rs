@@ -11,7 +11,7 @@ use crate::listing::field;
 use crate::names;
 use crate::record::{ContentHeaders, ObjectRecord};
 use crate::request::RequestHead;
-use crate::store::{BlobStore, BlobUpload, MetaStore};
+use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore};
 use crate::tagging::{self, TagSet};
 use std::collections::BTreeMap;
 
@@ -41,6 +41,33 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     call: &Call<'_>,
     body: S::Body,
 ) -> OpResult<S::Body> {
+    let record = store_object(ctx, call, body, None).await?;
+    let mut response = Response::new(200);
+    response.headers = object_headers(&record, call.head);
+    Ok(response)
+}
+
+/// What an answer that stored an object says about it: its ETag, its checksum, the encryption
+/// asked for.
+pub fn object_headers(record: &ObjectRecord, head: &RequestHead) -> Vec<(String, String)> {
+    let mut headers = vec![("etag".to_string(), record.quoted_etag())];
+    headers.extend(record.checksum_header());
+    if let Some(sse) = head.header("x-amz-server-side-encryption") {
+        headers.push(("x-amz-server-side-encryption".into(), sse.to_string()));
+    }
+    headers
+}
+
+/// Stores `body` as the object `call` names, as PutObject does; the record it committed.
+/// `framing` is the verdict on the form around a POST's file (`BlobStore::split_form`): its
+/// error is the one to answer whether or not the store noticed, and nothing is committed
+/// unless it says the form ended well.
+pub async fn store_object<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    body: S::Body,
+    framing: Option<&FormVerdict>,
+) -> Result<ObjectRecord, S3Error> {
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
     validate_key(key)?;
@@ -60,7 +87,29 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     )?;
 
     let blob = names::blob_name(bucket, &random_bytes());
-    let received = receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await?;
+    let received =
+        match receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await {
+            Ok(received) => received,
+            Err(err) => match framing.and_then(FormVerdict::outcome) {
+                Some(Err(framing_error)) => {
+                    // The store failed because the form did; whatever it took in goes.
+                    discard_blob(ctx, &blob).await;
+                    return Err(framing_error);
+                }
+                _ => return Err(err),
+            },
+        };
+    if let Some(verdict) = framing {
+        let failure = match verdict.outcome() {
+            Some(Ok(())) => None,
+            Some(Err(err)) => Some(err),
+            None => Some(S3Error::internal("the end of the form was not checked")),
+        };
+        if let Some(err) = failure {
+            discard_blob(ctx, &blob).await;
+            return Err(err);
+        }
+    }
     let record = ObjectRecord {
         key: key.to_string(),
         blob: blob.clone(),
@@ -78,14 +127,7 @@ pub async fn put_object<S: MetaStore + BlobStore>(
         discard_blob(ctx, &blob).await;
         return Err(err);
     }
-    let mut response = Response::new(200).header("etag", record.quoted_etag());
-    if let Some((name, value)) = record.checksum_header() {
-        response = response.header(&name, value);
-    }
-    if let Some(sse) = head.header("x-amz-server-side-encryption") {
-        response = response.header("x-amz-server-side-encryption", sse);
-    }
-    Ok(response)
+    Ok(record)
 }
 
 /// What a request that creates an object (PutObject, CreateMultipartUpload, a copy with

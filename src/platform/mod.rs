@@ -1,6 +1,7 @@
 //! The Worker entry on workerd: converts the runtime's request and response, reads settings
 //! from vars and secrets, and implements the storage traits on the KV and R2 bindings.
 
+mod form;
 mod kv;
 mod r2;
 
@@ -26,6 +27,9 @@ pub struct Platform {
     /// The same KV binding as a JS object, for calls workers-rs does not wrap (bulk reads).
     pub kv_binding: wasm_bindgen::JsValue,
     pub r2: worker::Bucket,
+    /// The file streams of form uploads (`form::split_form`), drained after the answer if the
+    /// handler left one unread.
+    pub form_files: std::cell::RefCell<Vec<web_sys::ReadableStream>>,
 }
 
 /// Request bodies and R2 bodies alike stay JavaScript streams.
@@ -104,6 +108,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         kv_binding: js_sys::Reflect::get(&env, &META_BINDING.into())
             .map_err(|_| worker::Error::RustError("no KV binding".into()))?,
         r2: env.bucket(BLOBS_BINDING)?,
+        form_files: Default::default(),
     };
     let url = req.url()?;
     let headers = client_headers(&req);
@@ -124,6 +129,10 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         request_id,
     };
     let answer = service::handle_gated(&ctx, head, body).await;
+    // A form's file first: its bytes are the request's, forwarded as they are read.
+    for file in platform.form_files.take() {
+        drain_unread(Some(file)).await;
+    }
     drain_unread(unread).await;
     to_worker_response(answer)
 }
@@ -210,7 +219,12 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         return;
     };
     let kv_binding = js_sys::Reflect::get(&env, &META_BINDING.into()).unwrap_or_default();
-    let platform = Platform { kv, kv_binding, r2 };
+    let platform = Platform {
+        kv,
+        kv_binding,
+        r2,
+        form_files: Default::default(),
+    };
     let grace_seconds: i64 = var(&env, "S3EDGE_CLEANUP_GRACE_SECONDS")
         .and_then(|v| v.parse().ok())
         .unwrap_or(3600);

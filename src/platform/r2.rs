@@ -7,8 +7,8 @@ use crate::body::BodyFilter;
 use crate::checksum::VerifiedBody;
 use crate::error::{ErrorCode, S3Error};
 use crate::store::{
-    BlobEntry, BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, Piece, StoreError,
-    StoreResult,
+    BlobEntry, BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, FormSplit, Piece,
+    SplitForm, StoreError, StoreResult,
 };
 use futures_util::StreamExt;
 use js_sys::Uint8Array;
@@ -29,22 +29,33 @@ const WRITE_REFUSED: &str = "R2 stopped reading the body";
 /// (4 KiB seen), and every read is a round trip through JS promises, so read in large blocks.
 const READ_BLOCK: u32 = 1 << 20;
 
-fn js_error(context: &str) -> impl Fn(JsValue) -> S3Error + '_ {
+pub(super) fn js_error(context: &str) -> impl Fn(JsValue) -> S3Error + '_ {
     move |_| S3Error::internal(format!("stream: {context}"))
 }
 
 /// `readAtLeast(min, view)` (a workerd extension of BYOB readers) where available, else
 /// `read(view)`. `None` at the end of the body.
-async fn read_block(
+pub(super) async fn read_block(
     reader: &web_sys::ReadableStreamByobReader,
 ) -> Result<Option<Uint8Array>, S3Error> {
-    let view = Uint8Array::new_with_length(READ_BLOCK);
+    read_into(reader, READ_BLOCK, true).await
+}
+
+/// Reads up to `size` bytes: at least that many (but at the end) with `at_least`, else
+/// whatever the runtime has. `None` at the end of the body.
+pub(super) async fn read_into(
+    reader: &web_sys::ReadableStreamByobReader,
+    size: u32,
+    at_least: bool,
+) -> Result<Option<Uint8Array>, S3Error> {
+    let view = Uint8Array::new_with_length(size);
     let read_at_least = js_sys::Reflect::get(reader, &JsValue::from_str("readAtLeast"))
         .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .filter(|_| at_least);
     let promise = match read_at_least {
         Some(f) => f
-            .call2(reader, &JsValue::from(READ_BLOCK), &view)
+            .call2(reader, &JsValue::from(size), &view)
             .map_err(js_error("read"))?
             .unchecked_into::<js_sys::Promise>(),
         None => reader.read_with_array_buffer_view(&view),
@@ -117,7 +128,7 @@ async fn pump_blocks(
 }
 
 /// A FixedLengthStream of the payload length (R2 needs the length up front).
-fn fixed_length(length: u64) -> Result<web_sys::TransformStream, S3Error> {
+pub(super) fn fixed_length(length: u64) -> Result<web_sys::TransformStream, S3Error> {
     let fixed = if length < u32::MAX as u64 {
         FixedLengthStreamSys::new(length as u32)
     } else {
@@ -381,5 +392,13 @@ impl BlobStore for Platform {
             }
         }
         Ok(bytes)
+    }
+
+    async fn split_form(
+        &self,
+        body: JsBody,
+        split: FormSplit,
+    ) -> Result<SplitForm<JsBody>, S3Error> {
+        super::form::split_form(self, body, split).await
     }
 }

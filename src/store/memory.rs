@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::post::form::{self, FileEnd, Scan};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
@@ -309,5 +310,48 @@ impl BlobStore for MemoryStore {
             ));
         }
         Ok(body)
+    }
+
+    /// The Worker's split on bytes in memory, fed `slice` bytes at a time as the runtime hands
+    /// a body over: the head is looked for after each slice, and the rest goes through the
+    /// same end check. A body shorter than its Content-Length is a client that stopped.
+    async fn split_form(
+        &self,
+        body: Vec<u8>,
+        split: FormSplit,
+    ) -> Result<SplitForm<Vec<u8>>, S3Error> {
+        let slice = self.slice.get().max(1);
+        let mut read = 0;
+        let head = loop {
+            read = (read + slice).min(body.len());
+            match form::scan(&body[..read], &split.boundary, split.head_limit)? {
+                Scan::Done(head) => break head,
+                Scan::Incomplete if read == body.len() => return Err(form::malformed()),
+                Scan::Incomplete => {}
+            }
+        };
+        let length = form::file_length(split.content_length, head.len, &split.boundary)?;
+        let mut end = FileEnd::new(&split.boundary, length);
+        let mut file = Vec::new();
+        let mut outcome = Ok(());
+        for piece in body[head.len..].chunks(slice) {
+            match end.push(piece) {
+                Ok(n) => file.extend_from_slice(&piece[..n]),
+                Err(err) => {
+                    outcome = Err(err);
+                    break;
+                }
+            }
+        }
+        let verdict = FormVerdict::default();
+        verdict.settle(outcome.and_then(|()| end.finish()));
+        Ok(SplitForm {
+            head,
+            file: FormFile {
+                body: file,
+                length,
+                verdict,
+            },
+        })
     }
 }

@@ -6,7 +6,10 @@ pub mod memory;
 use crate::body::BodyFilter;
 use crate::checksum::VerifiedBody;
 use crate::error::S3Error;
+use crate::post::form::FormHead;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// A storage failure that is not the client's fault (answered as InternalError).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +106,52 @@ pub struct Piece {
     pub range: Option<(u64, u64)>,
 }
 
+/// How to split a form upload's body (see [`BlobStore::split_form`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSplit {
+    /// The boundary of the request's `multipart/form-data` Content-Type.
+    pub boundary: String,
+    /// The request's Content-Length: the file's length follows from it and the head's.
+    pub content_length: u64,
+    /// The longest head accepted (`post::form::scan`).
+    pub head_limit: usize,
+}
+
+/// The store's verdict on the end of a form's body, given once the file's bytes have gone by:
+/// the closing delimiter came where it belongs, or the S3 error to answer. Shared between the
+/// handler and whatever moves the bytes; settled before the file's stream ends or fails.
+#[derive(Debug, Clone, Default)]
+pub struct FormVerdict(Rc<RefCell<Option<Result<(), S3Error>>>>);
+
+impl FormVerdict {
+    /// Records the outcome (the first one stays).
+    pub fn settle(&self, outcome: Result<(), S3Error>) {
+        let mut slot = self.0.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(outcome);
+        }
+    }
+
+    /// `None` while the end has not been seen.
+    pub fn outcome(&self) -> Option<Result<(), S3Error>> {
+        self.0.borrow().clone()
+    }
+}
+
+/// The file of a form upload: exactly `length` bytes, streamed as the body is read.
+pub struct FormFile<B> {
+    pub body: B,
+    pub length: u64,
+    pub verdict: FormVerdict,
+}
+
+/// A form upload's body, split where its file begins.
+pub struct SplitForm<B> {
+    /// The fields before the file, read into memory.
+    pub head: FormHead,
+    pub file: FormFile<B>,
+}
+
 /// R2 as the S3 logic sees it. `Body` is the runtime's opaque byte stream.
 #[allow(async_fn_in_trait)]
 pub trait BlobStore {
@@ -136,6 +185,16 @@ pub trait BlobStore {
     async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage>;
     /// Reads a small request body (an XML document) into memory, refusing more than `limit` bytes.
     async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error>;
+    /// Splits a `multipart/form-data` body (a browser upload): reads it into memory only as far
+    /// as the file part's first byte, and gives the rest as the file's own stream, of the length
+    /// the Content-Length leaves for it. The end of the body (the closing delimiter, and no
+    /// part after the file) is checked as the file streams, and told in its verdict before
+    /// the stream ends; a wrong end fails the stream, so that nothing is stored from it.
+    async fn split_form(
+        &self,
+        body: Self::Body,
+        split: FormSplit,
+    ) -> Result<SplitForm<Self::Body>, S3Error>;
 }
 
 /// R2's most names per `delete` call (and entries per `list` call).

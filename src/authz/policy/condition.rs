@@ -335,7 +335,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 
 /// A date as epoch seconds: "one of the W3C implementations of the ISO 8601 date formats"
 /// (`2026-01-01`, `2026-01-01T00:00Z`, `2026-01-01T00:00:00.5+02:00`) or epoch seconds.
-pub(super) fn parse_date(text: &str) -> Option<f64> {
+pub(crate) fn parse_date(text: &str) -> Option<f64> {
     let text = text.trim();
     if let Some(number) = parse_number(text) {
         if !text.contains('-') || text.starts_with('-') {
