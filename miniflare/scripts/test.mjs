@@ -62,8 +62,9 @@ const server = await startServer({
 });
 // A second Worker serves the API under a base path (as Alluxio does under /api/v1/s3).
 const BASE_PATH = "/api/v1/s3";
+const basePathStateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-basepath-"));
 const basePathServer = await startServer({
-  stateDir: fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-basepath-")),
+  stateDir: basePathStateDir,
   port: 0,
   bindings: { S3EDGE_USERS: JSON.stringify(USERS), S3EDGE_BASE_PATH: BASE_PATH },
 });
@@ -99,6 +100,7 @@ try {
 } finally {
   await server.close();
   await basePathServer.close();
+  fs.rmSync(basePathStateDir, { recursive: true, force: true });
   fs.rmSync(stateDir, { recursive: true, force: true });
 }
 
