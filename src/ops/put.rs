@@ -11,8 +11,9 @@ use crate::listing::field;
 use crate::names;
 use crate::record::{ContentHeaders, ObjectRecord};
 use crate::request::RequestHead;
-use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore};
+use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore, Piece};
 use crate::tagging::{self, TagSet};
+use md5::Digest;
 use std::collections::BTreeMap;
 
 /// S3's limit on user-defined metadata: names and values, in UTF-8 bytes.
@@ -99,17 +100,23 @@ pub async fn store_object<S: MetaStore + BlobStore>(
                 _ => return Err(err),
             },
         };
-    if let Some(verdict) = framing {
-        let failure = match verdict.outcome() {
-            Some(Ok(())) => None,
-            Some(Err(err)) => Some(err),
-            None => Some(S3Error::internal("the end of the form was not checked")),
-        };
-        if let Some(err) = failure {
+    let (blob, received) = match framing.map(FormVerdict::outcome) {
+        None | Some(Some(Ok(None))) => (blob, received),
+        // Parts followed the form's file (S3 ignores them): the object is the file alone.
+        Some(Some(Ok(Some(file_end)))) => {
+            let custom = object_blob_metadata(bucket, key);
+            let trimmed = trim_blob(ctx, bucket, &blob, file_end, custom).await;
             discard_blob(ctx, &blob).await;
-            return Err(err);
+            trimmed?
         }
-    }
+        Some(outcome) => {
+            discard_blob(ctx, &blob).await;
+            return Err(match outcome {
+                Some(Err(err)) => err,
+                _ => S3Error::internal("the end of the form was not checked"),
+            });
+        }
+    };
     let record = ObjectRecord {
         key: key.to_string(),
         blob: blob.clone(),
@@ -128,6 +135,44 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         return Err(err);
     }
     Ok(record)
+}
+
+/// A new blob of the first `length` bytes of `blob` (a form's file, streamed with the parts
+/// after it), copied by the runtime from R2 to R2; its MD5 is the object's ETag.
+async fn trim_blob<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    blob: &str,
+    length: u64,
+    custom: BTreeMap<String, String>,
+) -> Result<(String, Received), S3Error> {
+    let trimmed = names::blob_name(bucket, &random_bytes());
+    let written = if length == 0 {
+        BlobStore::put_small(ctx.store, &trimmed, Vec::new(), custom).await?;
+        hex::encode(md5::Md5::digest(b""))
+    } else {
+        let piece = Piece {
+            blob: blob.to_string(),
+            range: Some((0, length - 1)),
+        };
+        let body = ctx.store.open_pieces(vec![piece], length).await?;
+        let upload = BlobUpload {
+            body,
+            length,
+            filter: None,
+            r2_sha256: None,
+            custom,
+        };
+        BlobStore::put_blob(ctx.store, &trimmed, upload)
+            .await?
+            .md5_hex
+    };
+    let received = Received {
+        size: length,
+        md5_hex: written,
+        checksum: None,
+    };
+    Ok((trimmed, received))
 }
 
 /// What a request that creates an object (PutObject, CreateMultipartUpload, a copy with

@@ -3,7 +3,7 @@
 //! then flows on into a FixedLengthStream of its length (what R2 needs up front), filled by a
 //! task of the Worker: each block of the body is written on as the runtime's own buffer (the
 //! last one cut with `subarray`), and copied into wasm only to be scanned by
-//! `post::form::FileEnd` for a delimiter where the file should go on, and for the closing
+//! `post::form::FileEnd` for a delimiter where the file ends early (parts after it), and for the closing
 //! delimiter at its end. The file's last byte is held back until that end is checked: R2 takes
 //! an object as soon as it has all its bytes, so only then may it have them. The verdict is
 //! settled first; then the last byte goes and the stream is closed, or the stream is aborted
@@ -50,7 +50,7 @@ pub(super) async fn split_form(
         return match empty_file(&reader, &split.boundary).await {
             Ok(()) => {
                 let verdict = FormVerdict::default();
-                verdict.settle(Ok(()));
+                verdict.settle(Ok(None));
                 Ok(SplitForm {
                     head,
                     file: FormFile {
@@ -133,7 +133,7 @@ async fn empty_file(
         block.copy_to(&mut bytes);
         end.push(&bytes)?;
     }
-    end.finish()
+    end.finish().map(|_| ())
 }
 
 /// The file being forwarded.
@@ -171,8 +171,8 @@ async fn forward(
         Err(stop) => Err(stop),
     };
     match outcome {
-        Ok(()) => {
-            verdict.settle(Ok(()));
+        Ok(file_end) => {
+            verdict.settle(Ok(file_end));
             if write(&writer, &Uint8Array::from(file.last.as_slice()))
                 .await
                 .is_ok()

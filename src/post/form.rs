@@ -272,8 +272,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Checks the body after the head as it streams by: the first `length` bytes are the file, and
 /// the rest must be exactly the closing delimiter. A delimiter inside those `length` bytes means
-/// parts after the file (or a second file): the length computed up front is then wrong, and the
-/// body is refused rather than stored with another part's bytes in it.
+/// parts after the file, which S3 ignores: the file is then only the bytes before it (the
+/// length computed up front counted those parts too), and `finish` says where it ended.
 pub struct FileEnd {
     delimiter: Vec<u8>,
     closing: Vec<u8>,
@@ -283,6 +283,8 @@ pub struct FileEnd {
     /// spans two pushes.
     window: Vec<u8>,
     tail: Vec<u8>,
+    /// Where the file ended, when parts followed it.
+    file_end: Option<u64>,
 }
 
 impl FileEnd {
@@ -294,30 +296,35 @@ impl FileEnd {
             seen: 0,
             window: Vec::new(),
             tail: Vec::new(),
+            file_end: None,
         }
     }
 
-    /// Takes the next bytes of the body; says how many of them (from the start) are the file's.
+    /// Takes the next bytes of the body; says how many of them (from the start) go on with the
+    /// file's stream (the file, and any parts after it, up to the length computed up front).
     pub fn push(&mut self, bytes: &[u8]) -> Result<usize, S3Error> {
         let needle = self.delimiter.len();
         let data_left = self.length.saturating_sub(self.seen);
         let data = usize::try_from(data_left).map_or(bytes.len(), |left| left.min(bytes.len()));
         // A delimiter may start in the bytes before these (a few at most) …
-        if self.seen < self.length + needle as u64 && !self.window.is_empty() {
+        if self.file_end.is_none()
+            && self.seen < self.length + needle as u64
+            && !self.window.is_empty()
+        {
             let mut junction = self.window.clone();
             junction.extend_from_slice(&bytes[..bytes.len().min(needle - 1)]);
             if let Some(at) = find(&junction, &self.delimiter) {
                 let start = self.seen - self.window.len() as u64 + at as u64;
                 if at < self.window.len() && start < self.length {
-                    return Err(parts_after_file());
+                    self.file_end = Some(start);
                 }
             }
         }
         // … or among them, before the file's end.
-        if data > 0 {
+        if data > 0 && self.file_end.is_none() {
             let probe = &bytes[..bytes.len().min(data + needle - 1)];
-            if find(probe, &self.delimiter).is_some_and(|at| at < data) {
-                return Err(parts_after_file());
+            if let Some(at) = find(probe, &self.delimiter).filter(|at| *at < data) {
+                self.file_end = Some(self.seen + at as u64);
             }
         }
         self.tail.extend_from_slice(&bytes[data..]);
@@ -337,24 +344,17 @@ impl FileEnd {
         Ok(data)
     }
 
-    /// At the end of the body: all of the file came, and then the closing delimiter.
-    pub fn finish(&self) -> Result<(), S3Error> {
+    /// At the end of the body: all of it came, and then the closing delimiter. `Some(n)` when
+    /// parts followed the file: the file is the first `n` bytes of what was streamed.
+    pub fn finish(&self) -> Result<Option<u64>, S3Error> {
         if self.seen < self.length {
             return Err(S3Error::new(ErrorCode::IncompleteBody));
         }
         if self.tail != self.closing {
             return Err(malformed());
         }
-        Ok(())
+        Ok(self.file_end)
     }
-}
-
-fn parts_after_file() -> S3Error {
-    S3Error::with_message(
-        ErrorCode::MalformedPOSTRequest,
-        "The body of your POST request is not well-formed multipart/form-data: \
-         the file must be the last part of the form (s3edge takes no part after it).",
-    )
 }
 
 #[cfg(test)]
@@ -596,16 +596,24 @@ mod tests {
         );
     }
 
-    /// Feeds `rest` (the body after the head) to a FileEnd in slices of `slice` bytes.
+    /// Feeds `rest` (the body after the head) to a FileEnd in slices of `slice` bytes: the file,
+    /// as the first bytes of what was streamed when parts followed it.
     fn stream(rest: &[u8], length: u64, slice: usize) -> Result<Vec<u8>, S3Error> {
         let mut end = FileEnd::new(B, length);
-        let mut file = Vec::new();
+        let mut streamed = Vec::new();
         for piece in rest.chunks(slice.max(1)) {
             let n = end.push(piece)?;
-            file.extend_from_slice(&piece[..n]);
+            streamed.extend_from_slice(&piece[..n]);
         }
-        end.finish()?;
-        Ok(file)
+        assert_eq!(
+            streamed.len() as u64,
+            length,
+            "the stream gets the length told up front"
+        );
+        if let Some(file_end) = end.finish()? {
+            streamed.truncate(file_end as usize);
+        }
+        Ok(streamed)
     }
 
     #[test]
@@ -633,7 +641,7 @@ mod tests {
     }
 
     #[test]
-    fn file_end_refuses_a_wrong_end_a_short_body_and_parts_after_the_file() {
+    fn file_end_refuses_a_wrong_end_and_a_short_body() {
         let file = b"0123456789".to_vec();
         let ending = |end: &[u8]| {
             let mut rest = file.clone();
@@ -654,17 +662,23 @@ mod tests {
                 stream(&epilogue, 10, slice).unwrap_err().code,
                 ErrorCode::MalformedPOSTRequest
             );
-            assert_eq!(
-                stream(&file[..6], 10, slice).unwrap_err().code,
-                ErrorCode::IncompleteBody
-            );
+            let mut end = FileEnd::new(B, 10);
+            for piece in file[..6].chunks(slice) {
+                end.push(piece).unwrap();
+            }
+            assert_eq!(end.finish().unwrap_err().code, ErrorCode::IncompleteBody);
             let truncated_end = ending(format!("\r\n--{B}-").as_bytes());
             assert_eq!(
                 stream(&truncated_end, 10, slice).unwrap_err().code,
                 ErrorCode::MalformedPOSTRequest
             );
         }
-        // A field after the file: the computed length takes in its part, whose delimiter shows.
+    }
+
+    #[test]
+    fn file_end_finds_where_the_file_ends_when_parts_follow_it() {
+        // A submit button after the file (S3 ignores such parts): the computed length takes in
+        // its part, whose delimiter shows where the file ended.
         let mut after = b"file bytes".to_vec();
         after.extend_from_slice(
             format!("\r\n--{B}\r\nContent-Disposition: form-data; name=\"submit\"\r\n\r\nUpload")
@@ -673,9 +687,29 @@ mod tests {
         let length = after.len() as u64;
         after.extend_from_slice(&closing_delimiter(B));
         for slice in [1, 3, 11, 12, 13, 1 << 16] {
-            let err = stream(&after, length, slice).unwrap_err();
-            assert_eq!(err.code, ErrorCode::MalformedPOSTRequest, "slice {slice}");
-            assert!(err.message.contains("last part"), "{}", err.message);
+            assert_eq!(
+                stream(&after, length, slice).unwrap(),
+                b"file bytes",
+                "slice {slice}"
+            );
         }
+        // An empty file followed by a part.
+        let mut empty_then =
+            format!("\r\n--{B}\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny")
+                .into_bytes();
+        let length = empty_then.len() as u64;
+        empty_then.extend_from_slice(&closing_delimiter(B));
+        assert_eq!(stream(&empty_then, length, 4).unwrap(), b"");
+        // The end is still checked.
+        let mut cut = b"file".to_vec();
+        cut.extend_from_slice(
+            format!("\r\n--{B}\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny").as_bytes(),
+        );
+        let length = cut.len() as u64;
+        cut.extend_from_slice(format!("\r\n--{B}-").as_bytes());
+        assert_eq!(
+            stream(&cut, length, 5).unwrap_err().code,
+            ErrorCode::MalformedPOSTRequest
+        );
     }
 }

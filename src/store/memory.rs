@@ -333,7 +333,7 @@ impl BlobStore for MemoryStore {
         let length = form::file_length(split.content_length, head.len, &split.boundary)?;
         let mut end = FileEnd::new(&split.boundary, length);
         let mut file = Vec::new();
-        let mut outcome = Ok(());
+        let mut outcome: Result<(), S3Error> = Ok(());
         for piece in body[head.len..].chunks(slice) {
             match end.push(piece) {
                 Ok(n) => file.extend_from_slice(&piece[..n]),

@@ -118,14 +118,19 @@ pub struct FormSplit {
 }
 
 /// The store's verdict on the end of a form's body, given once the file's bytes have gone by:
-/// the closing delimiter came where it belongs, or the S3 error to answer. Shared between the
-/// handler and whatever moves the bytes; settled before the file's stream ends or fails.
+/// the closing delimiter came where it belongs (`Ok(None)`; `Ok(Some(n))` when parts followed
+/// the file, which S3 ignores: the file is the first `n` bytes of what was streamed), or the S3
+/// error to answer. Shared between the handler and whatever moves the bytes; settled before the
+/// file's stream ends or fails.
 #[derive(Debug, Clone, Default)]
-pub struct FormVerdict(Rc<RefCell<Option<Result<(), S3Error>>>>);
+pub struct FormVerdict(Rc<RefCell<Option<FormOutcome>>>);
+
+/// See [`FormVerdict`].
+pub type FormOutcome = Result<Option<u64>, S3Error>;
 
 impl FormVerdict {
     /// Records the outcome (the first one stays).
-    pub fn settle(&self, outcome: Result<(), S3Error>) {
+    pub fn settle(&self, outcome: FormOutcome) {
         let mut slot = self.0.borrow_mut();
         if slot.is_none() {
             *slot = Some(outcome);
@@ -133,7 +138,7 @@ impl FormVerdict {
     }
 
     /// `None` while the end has not been seen.
-    pub fn outcome(&self) -> Option<Result<(), S3Error>> {
+    pub fn outcome(&self) -> Option<FormOutcome> {
         self.0.borrow().clone()
     }
 }

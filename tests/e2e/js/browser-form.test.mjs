@@ -1,7 +1,9 @@
 // A browser form upload (issue 9): boto3's generate_presigned_post output becomes an HTML form on
 // a page of another origin; headless Chromium (Debian's package, driven by puppeteer-core) picks
-// a file and submits it as a person would. The object must arrive with the form's metadata and
-// content type, and the browser must follow success_action_redirect (with bucket, key and ETag).
+// a file and submits it as a person would (the named submit button after the file input, as in
+// AWS's example form, is sent as a part after the file, which S3 ignores). The object must arrive
+// with the form's metadata and content type, and the browser must follow success_action_redirect
+// (with bucket, key and ETag).
 // Screenshots of the form and of the page it lands on go into the folder the test prints.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +51,7 @@ function formPage(post) {
 <body><h1>Upload a file to the bucket</h1>
 <form id="upload" action="${esc(post.url)}" method="post" enctype="multipart/form-data">
 ${hidden}
-<input id="file" type="file" name="file"> <button id="send" type="submit">Upload</button>
+<input id="file" type="file" name="file"> <button id="send" type="submit" name="submit" value="Upload">Upload</button>
 </form></body></html>`;
 }
 

@@ -301,8 +301,8 @@ def test_a_malformed_end_stores_nothing_and_keeps_the_previous_object(s3, bucket
         "wrong closing boundary": f"\r\n--{BOUNDARY}-X--\r\n".encode(),
         "no final CRLF": f"\r\n--{BOUNDARY}--".encode(),
         "an epilogue": f"\r\n--{BOUNDARY}--\r\nepilogue".encode(),
-        "a field after the file": (
-            f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="submit"\r\n\r\nUpload\r\n--{BOUNDARY}--\r\n'
+        "a field after the file, badly ended": (
+            f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="submit"\r\n\r\nUpload\r\n--{BOUNDARY}-\r\n'
         ).encode(),
     }
     for why, ending in endings.items():
@@ -311,6 +311,26 @@ def test_a_malformed_end_stores_nothing_and_keeps_the_previous_object(s3, bucket
         assert err["Message"].startswith("The body of your POST request is not well-formed"), (why, err)
         assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"the previous object", why
         assert blobs(bucket) == before, why
+
+
+def test_parts_after_the_file_are_ignored(s3, bucket):
+    """S3 ignores the fields after the file (an HTML form's named submit button placed after the
+    file input is one): the object is the file alone, with its own ETag, and nothing else stays."""
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"the previous object")
+    before = len(blobs(bucket))
+    data = os.urandom(3 * MIB + 17)
+    ending = (
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="submit"\r\n\r\nUpload to s3edge'
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="x-unchecked"\r\n\r\nnot in the policy'
+        f"\r\n--{BOUNDARY}--\r\n"
+    ).encode()
+    resp = post_raw(bucket, raw_form(_form_fields(bucket, "kept"), data, ending))
+    assert resp.status_code == 204, resp.text[:500]
+    assert resp.headers["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    got = s3.get_object(Bucket=bucket, Key="kept")
+    assert got["ContentLength"] == len(data) and got["ETag"] == resp.headers["ETag"]
+    assert got["Body"].read() == data
+    assert len(blobs(bucket)) == before
 
 
 def test_a_truncated_body_stores_nothing(s3, bucket):
