@@ -79,8 +79,12 @@ async fn upload<S: MetaStore + BlobStore>(
     let key = form.key()?;
     let signed = auth::post::authenticate(&form, &ctx.config.users)?;
     let bucket_name = route.bucket.clone().unwrap_or_default();
-    if let Some(policy) = &signed.policy {
-        PostPolicy::decode(policy)?.check(
+    let policy = match &signed.policy {
+        Some(policy) => Some(PostPolicy::decode(policy)?),
+        None => None,
+    };
+    if let Some(policy) = &policy {
+        policy.check(
             &form,
             &Upload {
                 now_millis: ctx.now_millis,
@@ -109,7 +113,15 @@ async fn upload<S: MetaStore + BlobStore>(
         },
     };
     access::decide_call(ctx, &call, &call.access)?;
-    let record = put::store_object(ctx, &call, split.file.body, Some(&split.file.verdict)).await?;
+    let check_length = |length: u64| match &policy {
+        Some(policy) => policy.check_file_length(length),
+        None => Ok(()),
+    };
+    let framing = put::FormFraming {
+        verdict: &split.file.verdict,
+        check_length: &check_length,
+    };
+    let record = put::store_object(ctx, &call, split.file.body, Some(framing)).await?;
     let location = object_url(head, &key);
     let etag = record.quoted_etag();
     let mut response = answer::success(

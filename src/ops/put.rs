@@ -59,15 +59,22 @@ pub fn object_headers(record: &ObjectRecord, head: &RequestHead) -> Vec<(String,
     headers
 }
 
+/// What a POST's file brings besides its bytes: the verdict on the form around it
+/// (`BlobStore::split_form`), and the check of the file's length against the policy, for when
+/// parts after the file make it shorter than the length told up front.
+pub struct FormFraming<'a> {
+    pub verdict: &'a FormVerdict,
+    pub check_length: &'a dyn Fn(u64) -> Result<(), S3Error>,
+}
+
 /// Stores `body` as the object `call` names, as PutObject does; the record it committed.
-/// `framing` is the verdict on the form around a POST's file (`BlobStore::split_form`): its
-/// error is the one to answer whether or not the store noticed, and nothing is committed
-/// unless it says the form ended well.
+/// With `framing` (a POST's file), the form's error is the one to answer whether or not the
+/// store noticed, and nothing is committed unless it says the form ended well.
 pub async fn store_object<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
     body: S::Body,
-    framing: Option<&FormVerdict>,
+    framing: Option<FormFraming<'_>>,
 ) -> Result<ObjectRecord, S3Error> {
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
@@ -91,7 +98,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let received =
         match receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await {
             Ok(received) => received,
-            Err(err) => match framing.and_then(FormVerdict::outcome) {
+            Err(err) => match framing.as_ref().and_then(|f| f.verdict.outcome()) {
                 Some(Err(framing_error)) => {
                     // The store failed because the form did; whatever it took in goes.
                     discard_blob(ctx, &blob).await;
@@ -100,12 +107,21 @@ pub async fn store_object<S: MetaStore + BlobStore>(
                 _ => return Err(err),
             },
         };
-    let (blob, received) = match framing.map(FormVerdict::outcome) {
+    let (blob, received) = match framing.as_ref().map(|f| f.verdict.outcome()) {
         None | Some(Some(Ok(None))) => (blob, received),
         // Parts followed the form's file (S3 ignores them): the object is the file alone.
         Some(Some(Ok(Some(file_end)))) => {
-            let custom = object_blob_metadata(bucket, key);
-            let trimmed = trim_blob(ctx, bucket, &blob, file_end, custom).await;
+            let checked = framing
+                .as_ref()
+                .map_or(Ok(()), |f| (f.check_length)(file_end))
+                .and_then(|()| integrity_of_streamed_bytes(head));
+            let trimmed = match checked {
+                Ok(()) => {
+                    let custom = object_blob_metadata(bucket, key);
+                    trim_blob(ctx, bucket, &blob, file_end, custom).await
+                }
+                Err(err) => Err(err),
+            };
             discard_blob(ctx, &blob).await;
             trimmed?
         }
@@ -137,6 +153,23 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     Ok(record)
 }
 
+/// A form whose file was followed by parts: its checksums and Content-MD5 were checked on the
+/// bytes streamed (the file and those parts), so they cannot stand for the file. Refused rather
+/// than stored without them.
+fn integrity_of_streamed_bytes(head: &RequestHead) -> Result<(), S3Error> {
+    let asks = head.header("content-md5").is_some()
+        || head.headers.iter().any(|(name, _)| {
+            name.starts_with("x-amz-checksum-") || name == "x-amz-sdk-checksum-algorithm"
+        });
+    if asks {
+        return Err(S3Error::with_message(
+            ErrorCode::InvalidRequest,
+            "Content-MD5 and checksum fields are not supported by s3edge in a form with fields after the file.",
+        ));
+    }
+    Ok(())
+}
+
 /// A new blob of the first `length` bytes of `blob` (a form's file, streamed with the parts
 /// after it), copied by the runtime from R2 to R2; its MD5 is the object's ETag.
 async fn trim_blob<S: MetaStore + BlobStore>(
@@ -163,9 +196,14 @@ async fn trim_blob<S: MetaStore + BlobStore>(
             r2_sha256: None,
             custom,
         };
-        BlobStore::put_blob(ctx.store, &trimmed, upload)
-            .await?
-            .md5_hex
+        match BlobStore::put_blob(ctx.store, &trimmed, upload).await {
+            Ok(written) => written.md5_hex,
+            Err(err) => {
+                // R2 may have taken it all the same.
+                discard_blob(ctx, &trimmed).await;
+                return Err(err);
+            }
+        }
     };
     let received = Received {
         size: length,

@@ -47,7 +47,7 @@ pub(super) async fn split_form(
     };
     if length == 0 {
         // Nothing to stream: the rest of the body is the closing delimiter alone.
-        return match empty_file(&reader, &split.boundary).await {
+        return match empty_file(&reader, &split.boundary, &buffered[head.len..]).await {
             Ok(()) => {
                 let verdict = FormVerdict::default();
                 verdict.settle(Ok(None));
@@ -66,8 +66,19 @@ pub(super) async fn split_form(
             }
         };
     }
-    let fixed = fixed_length(length)?;
-    let writer = fixed.writable().get_writer().map_err(js_error("writer"))?;
+    let stream = fixed_length(length).and_then(|fixed| {
+        Ok((
+            fixed.writable().get_writer().map_err(js_error("writer"))?,
+            fixed,
+        ))
+    });
+    let (writer, fixed) = match stream {
+        Ok(stream) => stream,
+        Err(err) => {
+            reader.release_lock();
+            return Err(err);
+        }
+    };
     let readable = fixed.readable();
     let verdict = FormVerdict::default();
     let file = File {
@@ -77,8 +88,16 @@ pub(super) async fn split_form(
         last: Vec::new(),
     };
     let first = buffered[head.len..].to_vec();
-    wasm_bindgen_futures::spawn_local(forward(reader, writer, file, first, verdict.clone()));
-    platform.form_files.borrow_mut().push(readable.clone());
+    let task_verdict = verdict.clone();
+    let done = wasm_bindgen_futures::future_to_promise(async move {
+        forward(reader, writer, file, first, task_verdict).await;
+        Ok(JsValue::UNDEFINED)
+    });
+    platform.form_files.borrow_mut().push(FormTask {
+        readable: readable.clone(),
+        verdict: verdict.clone(),
+        done,
+    });
     Ok(SplitForm {
         head,
         file: FormFile {
@@ -87,6 +106,29 @@ pub(super) async fn split_form(
             verdict,
         },
     })
+}
+
+/// A form's forwarding task, which the request waits for before it answers.
+pub(super) struct FormTask {
+    readable: web_sys::ReadableStream,
+    verdict: FormVerdict,
+    done: js_sys::Promise,
+}
+
+/// Ends the forwarding tasks of the request's forms. A file nobody stored (the form was refused
+/// on its fields: a bad signature, a policy, authorization) is cancelled, so that its task
+/// stops scanning and discards the rest of the body without copying it into wasm; each task
+/// has read the body to its end when this returns (workerd resets a connection whose request
+/// body was left unread).
+pub(super) async fn finish(tasks: Vec<FormTask>) {
+    for task in tasks {
+        if task.verdict.outcome().is_none() {
+            let _ = task
+                .readable
+                .cancel_with_reason(&JsValue::from_str("the form was refused"));
+        }
+        let _ = JsFuture::from(task.done).await;
+    }
 }
 
 /// Reads until the head is complete: the head, and every byte read so far.
@@ -126,8 +168,10 @@ impl From<S3Error> for Stop {
 async fn empty_file(
     reader: &web_sys::ReadableStreamByobReader,
     boundary: &str,
+    buffered: &[u8],
 ) -> Result<(), S3Error> {
     let mut end = FileEnd::new(boundary, 0);
+    end.push(buffered)?;
     while let Some(block) = read_into(reader, HEAD_READ, false).await? {
         let mut bytes = vec![0; block.length() as usize];
         block.copy_to(&mut bytes);
@@ -184,9 +228,11 @@ async fn forward(
             if let Stop::Form(err) = stop {
                 verdict.settle(Err(err));
             }
-            reader.release_lock();
             let reason = JsValue::from_str("the form was refused");
             let _ = JsFuture::from(writer.abort_with_reason(&reason)).await;
+            // The rest of the body is read and dropped in the runtime: never copied, never scanned.
+            while let Ok(Some(_)) = read_block(&reader).await {}
+            reader.release_lock();
         }
     }
 }

@@ -29,7 +29,7 @@ pub struct Platform {
     pub r2: worker::Bucket,
     /// The file streams of form uploads (`form::split_form`), drained after the answer if the
     /// handler left one unread.
-    pub form_files: std::cell::RefCell<Vec<web_sys::ReadableStream>>,
+    form_files: std::cell::RefCell<Vec<form::FormTask>>,
 }
 
 /// Request bodies and R2 bodies alike stay JavaScript streams.
@@ -130,9 +130,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     };
     let answer = service::handle_gated(&ctx, head, body).await;
     // A form's file first: its bytes are the request's, forwarded as they are read.
-    for file in platform.form_files.take() {
-        drain_unread(Some(file)).await;
-    }
+    form::finish(platform.form_files.take()).await;
     drain_unread(unread).await;
     to_worker_response(answer)
 }

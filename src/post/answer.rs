@@ -59,7 +59,8 @@ pub fn success<B>(form: &Form, stored: &Stored<'_>) -> Response<B> {
     response.header("etag", stored.etag)
 }
 
-/// An absolute http(s) URL with a host: what S3 redirects to (others are ignored).
+/// An absolute http(s) URL with a host, in ASCII (a `Location` header carries it as it is): what
+/// S3 redirects to (others are ignored).
 fn interpretable(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
@@ -69,7 +70,7 @@ fn interpretable(url: &str) -> bool {
         !host.is_empty()
             && !url
                 .chars()
-                .any(|c| c.is_ascii_whitespace() || c.is_control())
+                .any(|c| !c.is_ascii() || c.is_ascii_whitespace() || c.is_control())
     })
 }
 

@@ -163,6 +163,17 @@ pub fn put_head(
             }
             _ => continue,
         };
+        // A header of the object: what a header could not carry would make it unreadable.
+        if value
+            .chars()
+            .any(|c| (c.is_control() && c != '\t') || u32::from(c) > 0xFF)
+        {
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidArgument,
+                format!("The value of the form field {name} is not a valid header value."),
+            )
+            .detail("ArgumentName", name.to_string()));
+        }
         headers.push((header, value));
     }
     headers.push(("content-length".into(), file_length.to_string()));

@@ -1,7 +1,7 @@
 //! The `multipart/form-data` body of a browser upload (RFC 7578 on RFC 2046 §5.1.1), read the way
 //! a stream allows: the boundary from the Content-Type, the head (every field up to the `file`
-//! part, which "POST Object" and "HTML Forms" require to be the form's last field), and then the
-//! file's end, checked as its bytes go by ([`FileEnd`]). Pure: the stores feed it bytes.
+//! part; "POST Object" says the fields after it are ignored), and then the file's end and the
+//! body's, checked as the bytes go by ([`FileEnd`]). Pure: the stores feed it bytes.
 
 use crate::error::{ErrorCode, S3Error};
 

@@ -157,6 +157,19 @@ impl PostPolicy {
     }
 }
 
+impl PostPolicy {
+    /// The `content-length-range` conditions alone, against the file's length once it is known
+    /// (parts after the file made the length told up front longer).
+    pub fn check_file_length(&self, length: u64) -> Result<(), S3Error> {
+        for condition in &self.conditions {
+            if let Condition::LengthRange { min, max } = condition {
+                check_length(length, *min, *max)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Condition {
     /// The condition as S3 quotes it in `Policy Condition failed`.
     pub fn text(&self) -> String {

@@ -192,9 +192,10 @@ pub trait BlobStore {
     async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error>;
     /// Splits a `multipart/form-data` body (a browser upload): reads it into memory only as far
     /// as the file part's first byte, and gives the rest as the file's own stream, of the length
-    /// the Content-Length leaves for it. The end of the body (the closing delimiter, and no
-    /// part after the file) is checked as the file streams, and told in its verdict before
-    /// the stream ends; a wrong end fails the stream, so that nothing is stored from it.
+    /// the Content-Length leaves for it (parts after the file included, which the verdict then
+    /// tells apart). The end of the body (the closing delimiter) is checked as the file streams,
+    /// and told in its verdict before the stream ends; a wrong end fails the stream, so that
+    /// nothing is stored from it.
     async fn split_form(
         &self,
         body: Self::Body,

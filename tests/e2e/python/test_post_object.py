@@ -333,6 +333,58 @@ def test_parts_after_the_file_are_ignored(s3, bucket):
     assert len(blobs(bucket)) == before
 
 
+def test_parts_after_the_file_do_not_count_in_the_length_range(s3, bucket):
+    """`content-length-range`'s minimum holds for the file alone, not for the parts that follow
+    it (its maximum is checked on the length told up front: see the README)."""
+    key = "ranged"
+    fields = [("key", key)] + sigv4_fields(bucket, [{"key": key}, ["content-length-range", 10, 100000]])
+    big_part = (
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="notes"\r\n\r\n' + "n" * 5000 + f"\r\n--{BOUNDARY}--\r\n"
+    ).encode()
+    error_of(post_raw(bucket, raw_form(fields, b"tiny", big_part)), 400, "EntityTooSmall")
+    assert blobs(bucket) == []
+    resp = post_raw(bucket, raw_form(fields, b"just right", big_part))
+    assert resp.status_code == 204, resp.text[:500]
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"just right"
+
+
+def test_an_empty_file(s3, bucket):
+    fields = [("key", "empty")] + sigv4_fields(bucket, [{"key": "empty"}])
+    resp = post_raw(bucket, raw_form(fields, b""))
+    assert resp.status_code == 204, resp.text[:500]
+    got = s3.get_object(Bucket=bucket, Key="empty")
+    assert got["ContentLength"] == 0 and got["ETag"] == f'"{hashlib.md5(b"").hexdigest()}"'
+
+
+def test_a_field_that_no_header_could_carry_is_refused(s3, bucket):
+    fields = [("key", "k"), ("x-amz-meta-note", "line one\r\nline two")] + sigv4_fields(
+        bucket, [{"key": "k"}, ["starts-with", "$x-amz-meta-note", ""]]
+    )
+    err = error_of(post_raw(bucket, raw_form(fields, b"data")), 400, "InvalidArgument")
+    assert "x-amz-meta-note" in err["Message"]
+    assert blobs(bucket) == []
+
+
+def test_a_refused_large_form_is_answered_at_once_and_the_connection_serves_on(s3, bucket):
+    """A form refused on its fields (a bad signature) is not scanned to its end: the answer comes
+    at once, and the kept-alive connection carries the next request."""
+    fields = [("key", "k")] + sigv4_fields(bucket, [{"key": "k"}])
+    fields = [(n, "0" * 64 if n == "x-amz-signature" else v) for n, v in fields]
+    body = raw_form(fields, os.urandom(48 * MIB))
+    with requests.Session() as session:
+        started = time.monotonic()
+        resp = session.post(f"{ENDPOINT}/{bucket}", data=body, timeout=30,
+                            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+        assert resp.status_code == 403 and "SignatureDoesNotMatch" in resp.text, resp.text[:300]
+        assert time.monotonic() - started < 10
+        ok = [("key", "after")] + sigv4_fields(bucket, [{"key": "after"}])
+        resp = session.post(f"{ENDPOINT}/{bucket}", data=raw_form(ok, b"next"), timeout=30,
+                            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+        assert resp.status_code == 204, resp.text[:300]
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"next"
+    assert len(blobs(bucket)) == 1
+
+
 def test_a_truncated_body_stores_nothing(s3, bucket):
     s3.put_object(Bucket=bucket, Key="kept", Body=b"the previous object")
     before = blobs(bucket)
