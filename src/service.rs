@@ -62,16 +62,15 @@ async fn handle_api<S: MetaStore + BlobStore>(
     head: &RequestHead,
     body: S::Body,
 ) -> Response<S::Body> {
-    let head = head.clone();
-    let routed = router::route(&head, &ctx.config.router);
+    let routed = router::route(head, &ctx.config.router);
     let resource = routed
         .as_ref()
         .map_or_else(|_| head.path.clone(), |r| r.resource.clone());
     let (result, cors) = match routed {
         Ok(route) if route.operation == Operation::CorsPreflight => {
-            (ops::cors::preflight(ctx, &head, &route).await, None)
+            (ops::cors::preflight(ctx, head, &route).await, None)
         }
-        Ok(route) => dispatch(ctx, &head, route, body).await,
+        Ok(route) => dispatch(ctx, head, route, body).await,
         Err(err) => (Err(err), None),
     };
     let mut response = match result {
