@@ -160,7 +160,6 @@ fn verify_v2(
 mod tests {
     use super::*;
     use crate::authz::Principal;
-    use crate::post::form::{Field, FilePart, FormHead};
 
     const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -177,17 +176,7 @@ mod tests {
     }
 
     fn form(fields: &[(&str, &str)]) -> Form {
-        Form::new(&FormHead {
-            fields: fields
-                .iter()
-                .map(|(n, v)| Field {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            file: FilePart::default(),
-            len: 0,
-        })
+        Form::of_fields(fields, None)
     }
 
     fn v4_form(signature: &str) -> Form {

@@ -104,20 +104,9 @@ fn redirect_target(url: &str, stored: &Stored<'_>) -> String {
 mod tests {
     use super::*;
     use crate::context::Body;
-    use crate::post::form::{Field, FilePart, FormHead};
 
     fn form(fields: &[(&str, &str)]) -> Form {
-        Form::new(&FormHead {
-            fields: fields
-                .iter()
-                .map(|(n, v)| Field {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            file: FilePart::default(),
-            len: 0,
-        })
+        Form::of_fields(fields, None)
     }
 
     const STORED: Stored<'static> = Stored {

@@ -55,6 +55,26 @@ pub struct Form {
 }
 
 impl Form {
+    /// A form of these fields (and a file of that name), as a parsed head would give it.
+    #[cfg(test)]
+    pub fn of_fields(fields: &[(&str, &str)], filename: Option<&str>) -> Form {
+        use super::form::{Field, FilePart};
+        Form::new(&FormHead {
+            fields: fields
+                .iter()
+                .map(|(name, value)| Field {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                })
+                .collect(),
+            file: FilePart {
+                filename: filename.map(str::to_string),
+                content_type: Some("image/png".into()),
+            },
+            len: 0,
+        })
+    }
+
     pub fn new(head: &FormHead) -> Form {
         let filename = base_name(head.file.filename.as_deref().unwrap_or_default());
         let fields = head
@@ -185,23 +205,9 @@ pub fn put_head(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::post::form::{Field, FilePart};
 
     fn form(fields: &[(&str, &str)], filename: Option<&str>) -> Form {
-        Form::new(&FormHead {
-            fields: fields
-                .iter()
-                .map(|(n, v)| Field {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            file: FilePart {
-                filename: filename.map(str::to_string),
-                content_type: Some("image/png".into()),
-            },
-            len: 0,
-        })
+        Form::of_fields(fields, filename)
     }
 
     #[test]

@@ -326,22 +326,11 @@ fn parse_condition(condition: &Value) -> Result<Condition, S3Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::post::form::{Field, FilePart, FormHead};
 
     const NOW: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
     fn form(fields: &[(&str, &str)]) -> Form {
-        Form::new(&FormHead {
-            fields: fields
-                .iter()
-                .map(|(n, v)| Field {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            file: FilePart::default(),
-            len: 0,
-        })
+        Form::of_fields(fields, None)
     }
 
     fn policy(conditions: &str) -> PostPolicy {
