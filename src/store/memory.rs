@@ -113,6 +113,30 @@ impl MetaStore for MemoryStore {
         Ok(())
     }
 
+    /// One call, atomic (nothing else runs between the comparison and the write).
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        self.tick()?;
+        let mut kv = self.kv.borrow_mut();
+        let current = kv.get(name).map(|(v, _)| v.as_str());
+        let matches = match expect {
+            Expect::Absent => current.is_none(),
+            Expect::Value(expected) => current == Some(expected),
+        };
+        if matches {
+            kv.insert(
+                name.to_string(),
+                (value.to_string(), metadata.map(str::to_string)),
+            );
+        }
+        Ok(matches)
+    }
+
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
         self.tick()?;
         let kv = self.kv.borrow();

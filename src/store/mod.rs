@@ -32,6 +32,15 @@ pub struct KvPage {
     pub cursor: Option<String>,
 }
 
+/// What a conditional write ([`MetaStore::put_if`]) expects to find under its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect<'a> {
+    /// Nothing is stored there.
+    Absent,
+    /// Exactly this value is stored there (the value the writer read).
+    Value(&'a str),
+}
+
 /// Most names one [`MetaStore::get_many`] call reads (Workers KV's limit).
 pub const GET_MANY_MAX: usize = 100;
 
@@ -45,6 +54,26 @@ pub trait MetaStore {
     /// `metadata` is a small string returned by `list` (at most 1,024 bytes on KV).
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()>;
     async fn delete(&self, name: &str) -> StoreResult<()>;
+    /// Writes `value` only if the name holds what `expect` says; `Ok(false)`, writing nothing,
+    /// when it does not. Atomic on a store that can make it so (Durable Objects, the in-memory
+    /// store); on Workers KV, which has no compare-and-swap, a read followed by a write.
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        let current = self.get(name).await?;
+        let matches = match expect {
+            Expect::Absent => current.is_none(),
+            Expect::Value(expected) => current.as_deref() == Some(expected),
+        };
+        if matches {
+            self.put(name, value, metadata).await?;
+        }
+        Ok(matches)
+    }
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage>;
 }
 
