@@ -28,6 +28,29 @@ pub struct Config {
     pub default_ownership: ObjectOwnership,
     /// The host names of bucket websites.
     pub website: WebsiteHosts,
+    /// Where bucket and object records live.
+    pub meta_store: MetaStoreKind,
+}
+
+/// The metadata store a deployment uses (`S3EDGE_META_STORE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MetaStoreKind {
+    /// Workers KV: eventually consistent across locations, no compare-and-swap.
+    #[default]
+    Kv,
+    /// Durable Objects with SQLite storage, one per bucket: strongly consistent, atomic
+    /// conditional writes.
+    Durable,
+}
+
+impl MetaStoreKind {
+    pub fn parse(setting: &str) -> Option<MetaStoreKind> {
+        match setting.trim() {
+            "kv" => Some(MetaStoreKind::Kv),
+            "durable-object" | "durable" => Some(MetaStoreKind::Durable),
+            _ => None,
+        }
+    }
 }
 
 /// Everything a handler needs besides the request: storage, settings, the clock and the request id.

@@ -50,6 +50,7 @@ pub enum ErrorCode {
     SignatureDoesNotMatch,
     XAmzContentSHA256Mismatch,
     ConditionalRequestConflict,
+    OperationAborted,
     MalformedACLError,
     MalformedPolicy,
     UnresolvableGrantByEmailAddress,
@@ -127,7 +128,8 @@ impl ErrorCode {
             | BucketNotEmpty
             | PositionNotEqualToLength
             | ObjectNotAppendable
-            | ConditionalRequestConflict => 409,
+            | ConditionalRequestConflict
+            | OperationAborted => 409,
             PreconditionFailed => 412,
             InvalidRange | InvalidPartNumber => 416,
             InternalError => 500,
@@ -183,6 +185,7 @@ impl ErrorCode {
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             ConditionalRequestConflict => "ConditionalRequestConflict",
+            OperationAborted => "OperationAborted",
             MalformedACLError => "MalformedACLError",
             MalformedPolicy => "MalformedPolicy",
             UnresolvableGrantByEmailAddress => "UnresolvableGrantByEmailAddress",
@@ -250,6 +253,7 @@ impl ErrorCode {
             SignatureDoesNotMatch => "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
             XAmzContentSHA256Mismatch => "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ConditionalRequestConflict => "A conflicting operation occurred. Please retry.",
+            OperationAborted => "A conflicting conditional operation is currently in progress against this resource. Try again.",
             MalformedACLError => "The XML you provided was not well-formed or did not validate against our published schema",
             MalformedPolicy => "Policies must be valid JSON and the first byte must be '{'",
             UnresolvableGrantByEmailAddress => "The e-mail address you provided does not match any account on record.",

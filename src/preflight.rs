@@ -8,8 +8,8 @@
 use crate::error::S3Error;
 use crate::request::RequestHead;
 use crate::store::{
-    BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, FormSplit, KvPage, MetaStore,
-    Piece, SplitForm, StoreError, StoreResult,
+    BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, Expect, FormSplit, KvPage,
+    MetaStore, Piece, SplitForm, StoreError, StoreResult,
 };
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -94,6 +94,19 @@ impl<S: MetaStore> MetaStore for Preflight<'_, S> {
             return Err(self.stop());
         }
         self.inner.delete(name).await
+    }
+
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        if self.active {
+            return Err(self.stop());
+        }
+        self.inner.put_if(name, value, metadata, expect).await
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {

@@ -28,6 +28,8 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     compatibilityDate: "2025-09-01",
     kvNamespaces: ["S3EDGE_META"],
     r2Buckets: ["S3EDGE_BLOBS"],
+    // The Durable-Object metadata store (used when S3EDGE_META_STORE is "durable-object").
+    ...(scriptPath ? {} : { durableObjects: { S3EDGE_CATALOG: { className: "MetaCatalog", useSQLite: true } } }),
     defaultPersistRoot: stateDir,
     // The front asks the Worker for preflights (answers to `Expect: 100-continue`).
     bindings: direct || !preflight ? bindings : { ...bindings, S3EDGE_EXPECT_PREFLIGHT: "1" },
@@ -129,6 +131,7 @@ export function workerBindings(s) {
   if (s.basePath) bindings.S3EDGE_BASE_PATH = s.basePath;
   if (s.websiteDomain) bindings.S3EDGE_WEBSITE_DOMAIN = s.websiteDomain;
   if (s.websiteHosts) bindings.S3EDGE_WEBSITE_HOSTS = s.websiteHosts;
+  if (s.metaStore) bindings.S3EDGE_META_STORE = s.metaStore;
   for (const name of CLEANUP_VARS) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
 }

@@ -44,6 +44,8 @@ if (want("native")) {
   results.push(["front (native)", await step("front (native)", "cargo", front, process.env)]);
 }
 
+// The metadata store the end-to-end suites run on (see the README's "Tests").
+const META_STORE = process.env.S3EDGE_META_STORE ?? "kv";
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3edge-test-"));
 const server = await startServer({
   stateDir,
@@ -53,6 +55,7 @@ const server = await startServer({
     S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
     S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
     S3EDGE_WEBSITE_HOSTS: WEBSITE_HOSTS,
+    S3EDGE_META_STORE: META_STORE,
     // Short ages so that the cleanup test (which runs the pass through a test hook) sees
     // abandoned uploads and leftover blobs expire within seconds.
     S3EDGE_CLEANUP_GRACE_SECONDS: "2",
@@ -79,6 +82,7 @@ const env = {
   S3EDGE_SECOND_SECRET_ACCESS_KEY: USERS[1].secretAccessKey,
   S3EDGE_BASE_DOMAIN: BASE_DOMAIN,
   S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
+  S3EDGE_META_STORE: META_STORE,
   S3EDGE_BASE_PATH_ENDPOINT: `${basePathServer.url}${BASE_PATH}`,
   AWS_DEFAULT_REGION: "us-east-1",
   AWS_REGION: "us-east-1",

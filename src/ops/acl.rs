@@ -4,13 +4,12 @@
 //! controls ("Access control list (ACL) overview", "Controlling ownership of objects").
 
 use super::access::{block_in_force, owner_named, ConfiguredAccounts};
-use super::{owned_bucket, read_small_body, save_bucket};
+use super::{owned_bucket, read_small_body, save_bucket, update_record};
 use crate::authz::acl::{acl_from_headers, Acl, Owner, Target};
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::Principal;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::names;
 use crate::record::BucketRecord;
 use crate::store::{BlobStore, MetaStore};
 
@@ -212,7 +211,7 @@ pub async fn put_object_acl<S: MetaStore + BlobStore>(
     body: S::Body,
 ) -> OpResult<S::Body> {
     let bucket = owned_bucket(ctx, call).await?;
-    let mut object = call
+    let object = call
         .access
         .object
         .clone()
@@ -225,13 +224,17 @@ pub async fn put_object_acl<S: MetaStore + BlobStore>(
         return Err(acls_disabled());
     }
     check_public(ctx.config, &bucket, &acl)?;
-    object.acl = stored(acl);
-    MetaStore::put(
-        ctx.store,
-        &names::object_record(call.bucket(), call.key()),
-        &object.to_json(),
-        None,
-    )
-    .await?;
+    let acl = stored(acl);
+    // The ACL was checked against the owner read by the authorization step; a write that
+    // changed the object's owner since then makes it stale.
+    update_record(ctx.store, call.bucket(), call.key(), |current| {
+        if current.owner != object.owner {
+            return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
+        }
+        current.acl = acl.clone();
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| no_such_key(call))?;
     Ok(Response::new(200))
 }

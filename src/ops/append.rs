@@ -7,7 +7,7 @@
 use super::put::{
     commit, discard_blob, object_blob_metadata, receive_blob, validate_key, NewAttributes,
 };
-use super::{load_record, owned_bucket, random_bytes, UploadPlan};
+use super::{load_stored, owned_bucket, random_bytes, UploadPlan};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -43,8 +43,8 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     }
     let bucket_record = owned_bucket(ctx, call).await?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
-    let previous = load_record(ctx.store, bucket, key).await?;
-    let current_length = match &previous {
+    let previous = load_stored(ctx.store, bucket, key).await?;
+    let current_length = match previous.as_ref().map(|p| &p.record) {
         Some(record) if record.layout != Layout::Appendable => {
             return Err(S3Error::new(ErrorCode::ObjectNotAppendable));
         }
@@ -60,7 +60,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     let blob = names::blob_name(bucket, &random_bytes());
     let received = receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await?;
     let mut record = match &previous {
-        Some(record) => record.clone(),
+        Some(stored) => stored.record.clone(),
         None => ObjectRecord {
             layout: Layout::Appendable,
             owner: Some(owner),
@@ -78,9 +78,15 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     record.size += received.size;
     record.etag = multipart_etag(record.segments.iter().map(|s| s.etag.as_str()));
     record.last_modified_millis = ctx.now_millis;
-    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
+    // Another write of the key between the read and the commit moved the end: this append's
+    // position is no longer the object's length (and the record built here is stale).
+    let committed = commit(ctx, bucket, &record, previous.as_ref()).await;
+    if !matches!(committed, Ok(true)) {
         discard_blob(ctx, &blob).await;
-        return Err(err);
+        return Err(committed.err().unwrap_or_else(|| {
+            S3Error::new(ErrorCode::PositionNotEqualToLength)
+                .detail("Position", position.to_string())
+        }));
     }
     Ok(Response::new(200)
         .header("etag", record.quoted_etag())

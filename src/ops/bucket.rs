@@ -13,7 +13,7 @@ use crate::error::{ErrorCode, S3Error};
 use crate::listing::{self, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
-use crate::store::{self, BlobStore, MetaStore, StoreResult};
+use crate::store::{self, BlobStore, Expect, MetaStore, StoreResult};
 use crate::xml;
 
 /// Metadata stored beside an owner's bucket entry so that ListBuckets needs one KV list call
@@ -91,7 +91,14 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         ..BucketRecord::default()
     };
     let record_name = names::bucket_record(bucket);
-    MetaStore::put(ctx.store, &record_name, &record.to_json(), None).await?;
+    let created = ctx
+        .store
+        .put_if(&record_name, &record.to_json(), None, Expect::Absent)
+        .await?;
+    if !created {
+        // Another CreateBucket of the name came first.
+        return Err(S3Error::new(ErrorCode::OperationAborted).detail("BucketName", bucket));
+    }
     let owner_entry = names::owner_bucket(&record.owner, bucket);
     let region = record.location.as_deref().unwrap_or(&ctx.config.region);
     let metadata = owner_entry_metadata(&record, region);

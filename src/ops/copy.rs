@@ -16,9 +16,9 @@ use super::multipart::{
     StoredPart, MAX_PART_SIZE,
 };
 use super::put::{
-    commit, discard_blob, object_blob_metadata, storage_class, validate_key, NewAttributes,
+    commit_over, discard_blob, object_blob_metadata, storage_class, validate_key, NewAttributes,
 };
-use super::{access, load_record, owned_bucket, random_bytes};
+use super::{access, load_stored, owned_bucket, random_bytes};
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
 use crate::conditional::{self, Decision, Preconditions};
@@ -233,15 +233,25 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             format!("The specified copy source is larger than the maximum allowable size for a copy source: {COPY_MAX}"),
         ));
     }
-    let previous = if onto_itself {
-        Some(source.record.clone())
-    } else {
-        load_record(ctx.store, bucket, key).await?
+    let previous = load_stored(ctx.store, bucket, key).await?;
+    if onto_itself && previous.as_ref().map(|p| &p.record) != Some(&source.record) {
+        return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
+    }
+    let precondition = |current: Option<&ObjectRecord>| {
+        if onto_itself_shared {
+            // The new record was made from the source's: a change since makes it stale.
+            return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
+        }
+        conditional::evaluate_write(
+            head.header("if-match"),
+            head.header("if-none-match"),
+            current.map(|p| p.etag.as_str()),
+        )
     };
     conditional::evaluate_write(
         head.header("if-match"),
         head.header("if-none-match"),
-        previous.as_ref().map(|p| p.etag.as_str()),
+        previous.as_ref().map(|p| p.record.etag.as_str()),
     )?;
 
     let mut record = if onto_itself_shared {
@@ -296,7 +306,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     if replace_tags {
         record.tags = attributes.tags;
     }
-    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
+    if let Err(err) = commit_over(ctx, bucket, &record, previous, precondition).await {
         if !onto_itself_shared {
             discard_blob(ctx, &record.blob).await;
         }

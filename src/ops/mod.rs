@@ -31,7 +31,7 @@ use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
 use crate::record::{BucketRecord, ObjectRecord};
-use crate::store::{BlobStore, MetaStore, StoreResult};
+use crate::store::{BlobStore, Expect, MetaStore, StoreResult};
 
 /// A bucket's record, if it exists.
 pub async fn load_bucket<S: MetaStore>(
@@ -54,6 +54,64 @@ pub async fn load_record<S: MetaStore>(
         .get(&names::object_record(bucket, key))
         .await?
         .and_then(|json| ObjectRecord::from_json(&json)))
+}
+
+/// An object's record as stored: parsed, and the exact value it was read from, which a
+/// conditional write ([`MetaStore::put_if`]) expects to find still there.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub record: ObjectRecord,
+    pub raw: String,
+}
+
+/// What a write over `previous` (as read; `None`: the key held nothing) expects to find.
+pub fn expectation(previous: Option<&StoredRecord>) -> Expect<'_> {
+    previous.map_or(Expect::Absent, |p| Expect::Value(&p.raw))
+}
+
+/// An object's record with the value it was read from, if it exists.
+pub async fn load_stored<S: MetaStore>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+) -> StoreResult<Option<StoredRecord>> {
+    Ok(store
+        .get(&names::object_record(bucket, key))
+        .await?
+        .and_then(|raw| {
+            Some(StoredRecord {
+                record: ObjectRecord::from_json(&raw)?,
+                raw,
+            })
+        }))
+}
+
+/// Tries a read-modify-write of a record at most this many times while other writes of the
+/// key keep coming between its read and its write.
+pub const UPDATE_ATTEMPTS: usize = 8;
+
+/// Rewrites an object's record with `change` (its tags, its ACL; the bytes stay), written back
+/// only if no other write came between the read and the write — atomically where the store can
+/// — else read and changed again. `None` when the key holds no object.
+pub async fn update_record<S: MetaStore>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+    change: impl Fn(&mut ObjectRecord) -> Result<(), S3Error>,
+) -> Result<Option<ObjectRecord>, S3Error> {
+    let name = names::object_record(bucket, key);
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some(stored) = load_stored(store, bucket, key).await? else {
+            return Ok(None);
+        };
+        let mut record = stored.record;
+        change(&mut record)?;
+        let expect = Expect::Value(&stored.raw);
+        if store.put_if(&name, &record.to_json(), None, expect).await? {
+            return Ok(Some(record));
+        }
+    }
+    Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
 }
 
 /// The bucket's record, as the authorization step read it (the caller may act on it).

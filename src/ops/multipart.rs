@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use super::put::{commit, discard_blob, receive_blob, validate_key, NewAttributes};
-use super::{load_record, owned_bucket, random_bytes, read_small_body, UploadPlan};
+use super::put::{commit_over, discard_blob, receive_blob, validate_key, NewAttributes};
+use super::{load_record, load_stored, owned_bucket, random_bytes, read_small_body, UploadPlan};
 use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
@@ -533,12 +533,15 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
             .detail("PartNumber", small.number.to_string())
             .detail("ETag", small.etag.clone()));
     }
-    let previous = load_record(ctx.store, bucket, key).await?;
-    conditional::evaluate_write(
-        head.header("if-match"),
-        head.header("if-none-match"),
-        previous.as_ref().map(|p| p.etag.as_str()),
-    )?;
+    let previous = load_stored(ctx.store, bucket, key).await?;
+    let precondition = |current: Option<&ObjectRecord>| {
+        conditional::evaluate_write(
+            head.header("if-match"),
+            head.header("if-none-match"),
+            current.map(|p| p.etag.as_str()),
+        )
+    };
+    precondition(previous.as_ref().map(|p| &p.record))?;
 
     let algorithm = upload.algorithm();
     let kind = upload.checksum_type();
@@ -578,7 +581,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
     };
-    commit(ctx, bucket, &record, previous.as_ref()).await?;
+    commit_over(ctx, bucket, &record, previous, precondition).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
     let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;

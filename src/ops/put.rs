@@ -2,7 +2,9 @@
 //! write order that never loses the previous object: new blob, then index entry, then record
 //! (the commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
-use super::{load_record, owned_bucket, random_bytes, UploadPlan};
+use super::{
+    expectation, load_record, load_stored, owned_bucket, random_bytes, StoredRecord, UploadPlan,
+};
 use crate::checksum::ChecksumAlgorithm;
 use crate::conditional;
 use crate::context::{require_absent, Call, Ctx, OpResult, Response};
@@ -87,12 +89,15 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let bucket_record = owned_bucket(ctx, call).await?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
 
-    let previous = load_record(ctx.store, bucket, key).await?;
-    conditional::evaluate_write(
-        head.header("if-match"),
-        head.header("if-none-match"),
-        previous.as_ref().map(|p| p.etag.as_str()),
-    )?;
+    let previous = load_stored(ctx.store, bucket, key).await?;
+    let precondition = |current: Option<&ObjectRecord>| {
+        conditional::evaluate_write(
+            head.header("if-match"),
+            head.header("if-none-match"),
+            current.map(|p| p.etag.as_str()),
+        )
+    };
+    precondition(previous.as_ref().map(|p| &p.record))?;
 
     let blob = names::blob_name(bucket, &random_bytes());
     let received =
@@ -146,7 +151,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         acl,
         ..attributes.into_record(key)
     };
-    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
+    if let Err(err) = commit_over(ctx, bucket, &record, previous, precondition).await {
         discard_blob(ctx, &blob).await;
         return Err(err);
     }
@@ -325,45 +330,77 @@ pub fn object_tags(head: &RequestHead) -> Result<TagSet, S3Error> {
         .map_or_else(|| Ok(TagSet::new()), tagging::parse_header)
 }
 
-/// Makes a new record the object. The listing entry goes first, then the record (the commit
-/// point: readers switch to the new bytes), then the previous object's blobs that the new record
-/// does not share are retired. A failure before the record leaves the old object whole: the
-/// entry is put back and the error returned (the caller removes what it wrote), and whatever
-/// those best-effort steps miss, the cleanup pass repairs.
+/// Tries to commit a write at most this many times while other writes of the key keep
+/// coming between its read and its write.
+const COMMIT_ATTEMPTS: usize = 8;
+
+/// Makes a new record the object, over whatever the key holds: when another write came
+/// between the read of `previous` and this one, the key is read again, `still_allowed` decides
+/// whether the write may still go over what it holds now (a precondition), and the commit is
+/// tried again. The caller removes the blobs it wrote when this fails.
+pub async fn commit_over<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &ObjectRecord,
+    mut previous: Option<StoredRecord>,
+    still_allowed: impl Fn(Option<&ObjectRecord>) -> Result<(), S3Error>,
+) -> Result<(), S3Error> {
+    for _ in 0..COMMIT_ATTEMPTS {
+        if commit(ctx, bucket, record, previous.as_ref()).await? {
+            return Ok(());
+        }
+        previous = load_stored(ctx.store, bucket, &record.key).await?;
+        still_allowed(previous.as_ref().map(|p| &p.record))?;
+    }
+    Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
+}
+
+/// Makes a new record the object if the key still holds `previous`. The listing entry goes
+/// first, then the record (the commit point: readers switch to the new bytes, written only if
+/// the key still holds what was read, atomically where the store can), then the previous
+/// object's blobs that the new record does not share are retired. `Ok(false)`: another write
+/// came first; nothing is committed and the listing entry is made to agree with that write.
+/// A failure before the record leaves the old object whole: the entry is put back and the
+/// error returned (the caller removes what it wrote), and whatever those best-effort steps
+/// miss, the cleanup pass repairs.
 pub async fn commit<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     record: &ObjectRecord,
-    previous: Option<&ObjectRecord>,
-) -> Result<(), S3Error> {
+    previous: Option<&StoredRecord>,
+) -> Result<bool, S3Error> {
     let record_name = names::object_record(bucket, &record.key);
     let written = match write_index_entry(ctx, bucket, record).await {
-        Ok(()) => MetaStore::put(ctx.store, &record_name, &record.to_json(), None)
+        Ok(()) => ctx
+            .store
+            .put_if(&record_name, &record.to_json(), None, expectation(previous))
             .await
             .map_err(S3Error::from),
         Err(err) => Err(err),
     };
-    if let Err(err) = written {
-        // The write may have landed although it reported an error (a timeout): then the new
-        // object is committed, and undoing the index or the blob would break it.
-        if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
-            if stored.blobs() == record.blobs() && stored.etag == record.etag {
-                return Ok(());
-            }
+    match written {
+        Ok(true) => {}
+        Ok(false) => {
+            let current = load_record(ctx.store, bucket, &record.key).await?;
+            restore_index_entry(ctx, bucket, &record.key, current.as_ref()).await?;
+            return Ok(false);
         }
-        let _ = match previous {
-            Some(old) => write_index_entry(ctx, bucket, old).await,
-            None => BlobStore::delete_blobs(
-                ctx.store,
-                &[names::index_name(bucket, &record.key).name().to_string()],
-            )
-            .await
-            .map_err(S3Error::from),
-        };
-        return Err(err);
+        Err(err) => {
+            // The write may have landed although it reported an error (a timeout): then the
+            // new object is committed, and undoing the index or the blob would break it.
+            if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
+                if stored.blobs() == record.blobs() && stored.etag == record.etag {
+                    return Ok(true);
+                }
+            }
+            let restored = previous.map(|p| &p.record);
+            let _ = restore_index_entry(ctx, bucket, &record.key, restored).await;
+            return Err(err);
+        }
     }
     if let Some(old) = previous {
         let retired: Vec<String> = old
+            .record
             .blobs()
             .into_iter()
             .filter(|b| !b.is_empty() && !record.holds(b))
@@ -371,7 +408,25 @@ pub async fn commit<S: MetaStore + BlobStore>(
         // Leftovers are harmless: cleanup removes blobs no record points to.
         let _ = BlobStore::delete_blobs(ctx.store, &retired).await;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Makes `key`'s listing entry say what `current` (its record, if any) holds.
+async fn restore_index_entry<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    key: &str,
+    current: Option<&ObjectRecord>,
+) -> Result<(), S3Error> {
+    match current {
+        Some(record) => write_index_entry(ctx, bucket, record).await,
+        None => BlobStore::delete_blobs(
+            ctx.store,
+            &[names::index_name(bucket, key).name().to_string()],
+        )
+        .await
+        .map_err(S3Error::from),
+    }
 }
 
 pub async fn write_index_entry<S: MetaStore + BlobStore>(

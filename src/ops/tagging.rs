@@ -4,12 +4,11 @@
 //! bucket's record.
 
 use super::{
-    delete_bucket_config, load_record, owned_bucket, put_bucket_config, read_small_body,
-    readable_record,
+    delete_bucket_config, owned_bucket, put_bucket_config, read_small_body, readable_record,
+    update_record,
 };
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::names;
 use crate::store::{BlobStore, MetaStore};
 use crate::tagging::{self, Owner, TagSet};
 
@@ -58,17 +57,12 @@ async fn replace_object_tags<S: MetaStore + BlobStore>(
     tags: TagSet,
 ) -> Result<(), S3Error> {
     let (bucket, key) = (call.bucket(), call.key());
-    let mut record = load_record(ctx.store, bucket, key)
-        .await?
-        .ok_or_else(|| no_such_key(key))?;
-    record.tags = tags;
-    MetaStore::put(
-        ctx.store,
-        &names::object_record(bucket, key),
-        &record.to_json(),
-        None,
-    )
-    .await?;
+    update_record(ctx.store, bucket, key, |record| {
+        record.tags = tags.clone();
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| no_such_key(key))?;
     Ok(())
 }
 

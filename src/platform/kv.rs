@@ -1,6 +1,5 @@
 //! `MetaStore` on a Workers KV namespace binding.
 
-use super::Platform;
 use crate::store::{KvPage, MetaStore, StoreError, StoreResult};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -8,7 +7,14 @@ fn kv_error(err: worker::kv::KvError) -> StoreError {
     StoreError(format!("KV: {err}"))
 }
 
-impl MetaStore for Platform {
+/// The KV namespace that holds the records.
+pub struct KvMeta {
+    pub kv: worker::kv::KvStore,
+    /// The same binding as a JS object, for calls workers-rs does not wrap (bulk reads).
+    pub binding: JsValue,
+}
+
+impl MetaStore for KvMeta {
     async fn get(&self, name: &str) -> StoreResult<Option<String>> {
         self.kv.get(name).text().await.map_err(kv_error)
     }
@@ -17,12 +23,12 @@ impl MetaStore for Platform {
         // workers-rs has no bulk read: `get(names, "text")` on the binding resolves to a Map.
         let js = |err: JsValue| StoreError(format!("KV bulk get: {err:?}"));
         let keys: js_sys::Array = names.iter().map(|n| JsValue::from_str(n)).collect();
-        let get: js_sys::Function = js_sys::Reflect::get(&self.kv_binding, &"get".into())
+        let get: js_sys::Function = js_sys::Reflect::get(&self.binding, &"get".into())
             .map_err(js)?
             .dyn_into()
             .map_err(js)?;
         let promise: js_sys::Promise = get
-            .call2(&self.kv_binding, &keys, &"text".into())
+            .call2(&self.binding, &keys, &"text".into())
             .map_err(js)?
             .dyn_into()
             .map_err(js)?;

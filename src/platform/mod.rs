@@ -1,13 +1,16 @@
 //! The Worker entry on workerd: converts the runtime's request and response, reads settings
 //! from vars and secrets, and implements the storage traits on the KV and R2 bindings.
 
+mod durable;
 mod form;
 mod kv;
+mod meta;
 mod r2;
 
 use crate::auth::credentials::Users;
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
+use crate::context::MetaStoreKind;
 use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
@@ -23,9 +26,8 @@ pub const BLOBS_BINDING: &str = "S3EDGE_BLOBS";
 
 /// The storage both traits are implemented on.
 pub struct Platform {
-    pub kv: worker::kv::KvStore,
-    /// The same KV binding as a JS object, for calls workers-rs does not wrap (bulk reads).
-    pub kv_binding: wasm_bindgen::JsValue,
+    /// Where the records live (`S3EDGE_META_STORE`).
+    pub meta: meta::Meta,
     pub r2: worker::Bucket,
     /// The file streams of form uploads (`form::split_form`), drained after the answer if the
     /// handler left one unread.
@@ -70,6 +72,11 @@ fn config(env: &Env) -> Result<Config, String> {
                 format!("S3EDGE_DEFAULT_OBJECT_OWNERSHIP: unknown setting {value:?}")
             })?,
         },
+        meta_store: match var(env, "S3EDGE_META_STORE") {
+            None => MetaStoreKind::default(),
+            Some(value) => MetaStoreKind::parse(&value)
+                .ok_or_else(|| format!("S3EDGE_META_STORE: unknown store {value:?}"))?,
+        },
         website: WebsiteHosts::from_settings(
             var(env, "S3EDGE_WEBSITE_DOMAIN").as_deref(),
             var(env, "S3EDGE_WEBSITE_HOSTS").as_deref(),
@@ -104,9 +111,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
     };
     let platform = Platform {
-        kv: env.kv(META_BINDING)?,
-        kv_binding: js_sys::Reflect::get(&env, &META_BINDING.into())
-            .map_err(|_| worker::Error::RustError("no KV binding".into()))?,
+        meta: meta::Meta::from_env(&env, config.meta_store)?,
         r2: env.bucket(BLOBS_BINDING)?,
         form_files: Default::default(),
     };
@@ -212,14 +217,15 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         worker::console_error!("s3edge cleanup skipped: the server is not configured");
         return;
     };
-    let (Ok(kv), Ok(r2)) = (env.kv(META_BINDING), env.bucket(BLOBS_BINDING)) else {
+    let (Ok(meta), Ok(r2)) = (
+        meta::Meta::from_env(&env, config.meta_store),
+        env.bucket(BLOBS_BINDING),
+    ) else {
         worker::console_error!("s3edge cleanup skipped: storage bindings are missing");
         return;
     };
-    let kv_binding = js_sys::Reflect::get(&env, &META_BINDING.into()).unwrap_or_default();
     let platform = Platform {
-        kv,
-        kv_binding,
+        meta,
         r2,
         form_files: Default::default(),
     };

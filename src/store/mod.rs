@@ -1,6 +1,7 @@
 //! The two narrow storage interfaces the S3 logic uses, shaped like Workers KV and R2,
 //! and the types that cross them. `platform` implements them on workerd, `memory` natively.
 
+pub mod catalog;
 pub mod memory;
 
 use crate::body::BodyFilter;

@@ -111,6 +111,7 @@ impl Env {
                 public_access_block: Default::default(),
                 default_ownership: Default::default(),
                 website: Default::default(),
+                meta_store: Default::default(),
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),

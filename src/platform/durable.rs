@@ -1,0 +1,262 @@
+//! `MetaStore` on Durable Objects with SQLite storage: the `MetaCatalog` class (one object per
+//! bucket and one for the account, `store::catalog`), and the Worker's side, which sends each
+//! call to the object holding its names. An object runs one call at a time and answers it from
+//! one SQL statement, so every read sees every earlier write and `put_if` is atomic.
+
+use crate::store::catalog::{self, Answer, Command, Expected};
+use crate::store::{Expect, KvPage, MetaStore, StoreError, StoreResult};
+use serde::Deserialize;
+use worker::{
+    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
+    SqlStorage, SqlStorageValue, State,
+};
+
+/// The Durable Object namespace binding of the metadata store.
+pub const CATALOG_BINDING: &str = "S3EDGE_CATALOG";
+
+/// One bucket's records (or the account's names) in a SQLite table of the object's own.
+#[durable_object(fetch)]
+pub struct MetaCatalog {
+    sql: SqlStorage,
+}
+
+#[derive(Deserialize)]
+struct ValueRow {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct ListRow {
+    name: String,
+    metadata: Option<String>,
+}
+
+impl DurableObject for MetaCatalog {
+    fn new(state: State, _env: Env) -> Self {
+        let sql = state.storage().sql();
+        // Byte order (SQLite's BINARY collation compares UTF-8 bytes), as KV lists names.
+        if let Err(err) = sql.exec(
+            "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, \
+             metadata TEXT) WITHOUT ROWID",
+            None,
+        ) {
+            worker::console_error!("s3edge catalog: cannot create its table: {err}");
+        }
+        MetaCatalog { sql }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let command: Command = req.json().await?;
+        match self.run(command) {
+            Ok(answer) => Response::from_json(&answer),
+            Err(err) => Response::error(format!("catalog: {err}"), 500),
+        }
+    }
+}
+
+impl MetaCatalog {
+    fn run(&self, command: Command) -> worker::Result<Answer> {
+        let text = |s: &str| SqlStorageValue::from(s);
+        match command {
+            Command::Get { names } => {
+                let marks = vec!["?"; names.len()].join(",");
+                let rows: Vec<ValueRow> = self
+                    .sql
+                    .exec(
+                        &format!("SELECT name, value FROM meta WHERE name IN ({marks})"),
+                        names.iter().map(|n| text(n)).collect::<Vec<_>>(),
+                    )?
+                    .to_array()?;
+                let values = names
+                    .iter()
+                    .map(|name| {
+                        let row = rows.iter().find(|row| row.name == *name);
+                        row.map(|row| row.value.clone())
+                    })
+                    .collect();
+                Ok(Answer {
+                    values,
+                    ..Answer::default()
+                })
+            }
+            Command::Put {
+                name,
+                value,
+                metadata,
+                expect,
+            } => {
+                let metadata = SqlStorageValue::from(metadata);
+                let (query, bindings) = match expect {
+                    None => (
+                        "INSERT INTO meta (name, value, metadata) VALUES (?, ?, ?) \
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value, \
+                         metadata = excluded.metadata RETURNING name",
+                        vec![text(&name), text(&value), metadata],
+                    ),
+                    Some(Expected::Absent) => (
+                        "INSERT INTO meta (name, value, metadata) VALUES (?, ?, ?) \
+                         ON CONFLICT (name) DO NOTHING RETURNING name",
+                        vec![text(&name), text(&value), metadata],
+                    ),
+                    Some(Expected::Value(old)) => (
+                        "UPDATE meta SET value = ?, metadata = ? WHERE name = ? AND value = ? \
+                         RETURNING name",
+                        vec![text(&value), metadata, text(&name), text(&old)],
+                    ),
+                };
+                let written: Vec<serde_json::Value> = self.sql.exec(query, bindings)?.to_array()?;
+                Ok(Answer {
+                    written: !written.is_empty(),
+                    ..Answer::default()
+                })
+            }
+            Command::Delete { name } => {
+                self.sql
+                    .exec("DELETE FROM meta WHERE name = ?", vec![text(&name)])?;
+                Ok(Answer::default())
+            }
+            Command::List {
+                prefix,
+                cursor,
+                limit,
+            } => {
+                let after = cursor.unwrap_or_default();
+                let mut bindings = vec![text(&prefix), text(&after)];
+                let end = match catalog::prefix_end(&prefix) {
+                    Some(end) => {
+                        bindings.push(text(&end));
+                        " AND name < ?"
+                    }
+                    None => "",
+                };
+                bindings.push(SqlStorageValue::from(i64::from(limit) + 1));
+                let mut rows: Vec<ListRow> = self
+                    .sql
+                    .exec(
+                        &format!(
+                            "SELECT name, metadata FROM meta WHERE name >= ? AND name > ?{end} \
+                             ORDER BY name LIMIT ?"
+                        ),
+                        bindings,
+                    )?
+                    .to_array()?;
+                let more = rows.len() > limit as usize;
+                rows.truncate(limit as usize);
+                let cursor = more.then(|| rows.last().map(|r| r.name.clone())).flatten();
+                Ok(Answer {
+                    entries: rows.into_iter().map(|r| (r.name, r.metadata)).collect(),
+                    cursor,
+                    ..Answer::default()
+                })
+            }
+        }
+    }
+}
+
+/// The Worker's side: each call is one request to one object.
+pub struct DurableMeta {
+    pub namespace: ObjectNamespace,
+}
+
+impl DurableMeta {
+    async fn call(&self, shard: &str, command: &Command) -> StoreResult<Answer> {
+        let failed = |err: worker::Error| StoreError(format!("catalog {shard}: {err}"));
+        let body = serde_json::to_string(command).expect("commands serialise");
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(wasm_bindgen::JsValue::from_str(&body)));
+        let request = Request::new_with_init("https://catalog/", &init).map_err(failed)?;
+        let stub = self.namespace.get_by_name(shard).map_err(failed)?;
+        let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
+        if response.status_code() != 200 {
+            let text = response.text().await.unwrap_or_default();
+            return Err(StoreError(format!(
+                "catalog {shard}: {} {text}",
+                response.status_code()
+            )));
+        }
+        response.json().await.map_err(failed)
+    }
+}
+
+impl MetaStore for DurableMeta {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self.get_many(&[name]).await?.pop().flatten())
+    }
+
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        // One call per object the names live in (one, for a bucket's and an object's record).
+        let mut values = vec![None; names.len()];
+        let mut shards: Vec<&str> = names.iter().map(|n| catalog::shard_of(n)).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        for shard in shards {
+            let asked: Vec<usize> = (0..names.len())
+                .filter(|&i| catalog::shard_of(names[i]) == shard)
+                .collect();
+            let command = Command::Get {
+                names: asked.iter().map(|&i| names[i].to_string()).collect(),
+            };
+            let answer = self.call(shard, &command).await?;
+            for (i, value) in asked.into_iter().zip(answer.values) {
+                values[i] = value;
+            }
+        }
+        Ok(values)
+    }
+
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        self.write(name, value, metadata, None).await.map(|_| ())
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        let command = Command::Delete {
+            name: name.to_string(),
+        };
+        self.call(catalog::shard_of(name), &command)
+            .await
+            .map(|_| ())
+    }
+
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        self.write(name, value, metadata, Some(expect.into())).await
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        let command = Command::List {
+            prefix: prefix.to_string(),
+            cursor: cursor.map(str::to_string),
+            limit,
+        };
+        let answer = self
+            .call(catalog::shard_of_prefix(prefix), &command)
+            .await?;
+        Ok(answer.into_page())
+    }
+}
+
+impl DurableMeta {
+    async fn write(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Option<Expected>,
+    ) -> StoreResult<bool> {
+        let command = Command::Put {
+            name: name.to_string(),
+            value: value.to_string(),
+            metadata: metadata.map(str::to_string),
+            expect,
+        };
+        let answer = self.call(catalog::shard_of(name), &command).await?;
+        Ok(answer.written)
+    }
+}

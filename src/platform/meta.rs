@@ -1,0 +1,78 @@
+//! The metadata store chosen by `S3EDGE_META_STORE`: Workers KV or Durable Objects.
+
+use super::durable::{DurableMeta, CATALOG_BINDING};
+use super::kv::KvMeta;
+use super::META_BINDING;
+use crate::context::MetaStoreKind;
+use crate::store::{Expect, KvPage, MetaStore, StoreResult};
+use worker::Env;
+
+pub enum Meta {
+    Kv(KvMeta),
+    Durable(DurableMeta),
+}
+
+impl Meta {
+    pub fn from_env(env: &Env, kind: MetaStoreKind) -> worker::Result<Meta> {
+        Ok(match kind {
+            MetaStoreKind::Kv => Meta::Kv(KvMeta {
+                kv: env.kv(META_BINDING)?,
+                binding: js_sys::Reflect::get(env, &META_BINDING.into())
+                    .map_err(|_| worker::Error::RustError("no KV binding".into()))?,
+            }),
+            MetaStoreKind::Durable => Meta::Durable(DurableMeta {
+                namespace: env.durable_object(CATALOG_BINDING)?,
+            }),
+        })
+    }
+}
+
+impl MetaStore for super::Platform {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.get(name).await,
+            Meta::Durable(objects) => objects.get(name).await,
+        }
+    }
+
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.get_many(names).await,
+            Meta::Durable(objects) => objects.get_many(names).await,
+        }
+    }
+
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.put(name, value, metadata).await,
+            Meta::Durable(objects) => objects.put(name, value, metadata).await,
+        }
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.delete(name).await,
+            Meta::Durable(objects) => objects.delete(name).await,
+        }
+    }
+
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.put_if(name, value, metadata, expect).await,
+            Meta::Durable(objects) => objects.put_if(name, value, metadata, expect).await,
+        }
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.list(prefix, cursor, limit).await,
+            Meta::Durable(objects) => objects.list(prefix, cursor, limit).await,
+        }
+    }
+}
