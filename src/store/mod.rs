@@ -1,6 +1,8 @@
 //! The two narrow storage interfaces the S3 logic uses, shaped like Workers KV and R2,
 //! and the types that cross them. `platform` implements them on workerd, `memory` natively.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eventual;
 pub mod memory;
 
 use crate::body::BodyFilter;
