@@ -2,6 +2,8 @@
 //! and the types that cross them. `platform` implements them on workerd, `memory` natively.
 
 pub mod catalog;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eventual;
 pub mod memory;
 
 use crate::body::BodyFilter;

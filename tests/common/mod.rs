@@ -1,6 +1,7 @@
 //! A small S3 client for the native service tests: builds a `RequestHead`, signs it with
 //! SigV4 (through the crate's own `auth::sigv4` functions) at a fixed clock, runs it through
-//! `service::handle` over a `MemoryStore`, and reads the answer back.
+//! `service::handle` over a `MemoryStore` (or an `EventualStore` in front of one), and reads the
+//! answer back.
 
 #![allow(dead_code)]
 
@@ -17,8 +18,9 @@ use s3edge::record::ObjectRecord;
 use s3edge::request::RequestHead;
 use s3edge::router::RouterConfig;
 use s3edge::service::{self, Body, Config, Ctx};
+use s3edge::store::eventual::EventualStore;
 use s3edge::store::memory::MemoryStore;
-use s3edge::store::MetaStore;
+use s3edge::store::{BlobStore, MetaStore};
 
 /// 2026-01-01T00:00:00Z.
 pub const NOW_UNIX: i64 = 1_767_225_600;
@@ -77,9 +79,27 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// What a deployment's storage can be: the in-memory stores, or a store in front of them.
+pub trait TestStore: MetaStore + BlobStore<Body = Vec<u8>> {
+    /// The in-memory stores underneath (their clock, call count, fault switch and contents).
+    fn memory(&self) -> &MemoryStore;
+}
+
+impl TestStore for MemoryStore {
+    fn memory(&self) -> &MemoryStore {
+        self
+    }
+}
+
+impl TestStore for EventualStore {
+    fn memory(&self) -> &MemoryStore {
+        self.central()
+    }
+}
+
 /// One in-memory deployment: storage, configuration with two users, and the clock.
-pub struct Env {
-    pub store: MemoryStore,
+pub struct Env<S = MemoryStore> {
+    pub store: S,
     pub config: Config,
     pub now_millis: i64,
     requests: Cell<u64>,
@@ -93,14 +113,19 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
+        Env::with_store(MemoryStore::new())
+    }
+}
+
+impl<S: TestStore> Env<S> {
+    pub fn with_store(store: S) -> Env<S> {
         let users = Users::from_json(&format!(
             r#"[{{"accessKeyId":"{}","secretAccessKey":"{}","displayName":"alice"}},
                 {{"accessKeyId":"{}","secretAccessKey":"{}","displayName":"bob"}}]"#,
             ALICE.access_key, ALICE.secret, BOB.access_key, BOB.secret
         ))
         .expect("test users parse");
-        let store = MemoryStore::new();
-        store.now_millis.set(NOW_UNIX * 1000);
+        store.memory().now_millis.set(NOW_UNIX * 1000);
         Env {
             store,
             config: Config {
@@ -118,7 +143,7 @@ impl Env {
         }
     }
 
-    pub fn ctx(&self) -> Ctx<'_, MemoryStore> {
+    pub fn ctx(&self) -> Ctx<'_, S> {
         let n = self.requests.get() + 1;
         self.requests.set(n);
         Ctx {
@@ -130,7 +155,7 @@ impl Env {
     }
 
     /// A request signed by Alice at the fixed clock.
-    pub fn req(&self, method: &str, path: &str) -> Req<'_> {
+    pub fn req(&self, method: &str, path: &str) -> Req<'_, S> {
         Req {
             env: self,
             method: method.to_string(),
@@ -192,6 +217,7 @@ impl Env {
     /// Every R2 name but the listing index: object blobs, part blobs, part and upload records.
     pub fn stored(&self) -> Vec<String> {
         self.store
+            .memory()
             .blob_names()
             .into_iter()
             .filter(|n| !n.starts_with("index/"))
@@ -201,6 +227,7 @@ impl Env {
     /// R2 names of object bytes (listing-index entries left out).
     pub fn blobs(&self) -> Vec<String> {
         self.store
+            .memory()
             .blob_names()
             .into_iter()
             .filter(|n| n.starts_with("blob/"))
@@ -209,16 +236,17 @@ impl Env {
 
     pub fn index_entries(&self) -> Vec<String> {
         self.store
+            .memory()
             .blob_names()
             .into_iter()
             .filter(|n| n.starts_with("index/"))
             .collect()
     }
 
-    /// The KV record of an object, read straight from the store.
+    /// The KV record of an object, read straight from the (central) store.
     pub fn record(&self, bucket: &str, key: &str) -> Option<ObjectRecord> {
         let name = s3edge::names::object_record(bucket, key);
-        futures_executor::block_on(MetaStore::get(&self.store, &name))
+        futures_executor::block_on(MetaStore::get(self.store.memory(), &name))
             .expect("memory KV get")
             .and_then(|json| ObjectRecord::from_json(&json))
     }
@@ -266,9 +294,9 @@ impl Env {
             if let Some(t) = &token {
                 p.push(("continuation-token", t));
             }
-            let before = self.store.calls();
+            let before = self.store.memory().calls();
             let resp = self.list_v2(bucket, &p);
-            costs.push(self.store.calls() - before);
+            costs.push(self.store.memory().calls() - before);
             assert_eq!(resp.status, 200, "{}", resp.text());
             let page = ListPage::parse(&resp.text());
             keys.extend(page.keys());
@@ -287,8 +315,8 @@ impl Env {
 }
 
 /// A request being built; signed and sent by `send`.
-pub struct Req<'e> {
-    env: &'e Env,
+pub struct Req<'e, S = MemoryStore> {
+    env: &'e Env<S>,
     method: String,
     path: String,
     query: String,
@@ -308,7 +336,7 @@ pub struct Signed {
     pub scope: String,
 }
 
-impl<'e> Req<'e> {
+impl<'e, S: TestStore> Req<'e, S> {
     /// The raw (already encoded) query string.
     pub fn query(mut self, query: &str) -> Self {
         self.query = query.to_string();
