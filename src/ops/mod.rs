@@ -30,18 +30,66 @@ use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityE
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::{BucketRecord, ObjectRecord};
-use crate::store::{BlobStore, MetaStore, StoreResult};
+use crate::record::{read_record, BucketRecord, ObjectRecord, Unreadable};
+use crate::store::{BlobStore, MetaStore, StoreError};
+
+/// Why a record could not be loaded: the storage call failed, or what is stored there cannot
+/// be read (which is never taken for absence: the request answers InternalError, and the
+/// cleanup pass leaves alone whatever the record may hold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Store(StoreError),
+    Unreadable(Unreadable),
+}
+
+impl From<StoreError> for LoadError {
+    fn from(err: StoreError) -> Self {
+        LoadError::Store(err)
+    }
+}
+
+impl From<Unreadable> for LoadError {
+    fn from(err: Unreadable) -> Self {
+        LoadError::Unreadable(err)
+    }
+}
+
+impl From<LoadError> for S3Error {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => err.into(),
+            LoadError::Unreadable(err) => err.into(),
+        }
+    }
+}
+
+impl From<LoadError> for StoreError {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => err,
+            LoadError::Unreadable(err) => err.into(),
+        }
+    }
+}
+
+pub type LoadResult<T> = Result<T, LoadError>;
+
+/// The record stored under `name` (`None` when nothing is), read.
+pub fn parse_stored<T: serde::de::DeserializeOwned>(
+    name: &str,
+    json: Option<String>,
+) -> Result<Option<T>, Unreadable> {
+    json.map(|json| read_record(name, json.as_bytes()))
+        .transpose()
+}
 
 /// A bucket's record, if it exists.
 pub async fn load_bucket<S: MetaStore>(
     store: &S,
     bucket: &str,
-) -> StoreResult<Option<BucketRecord>> {
-    Ok(store
-        .get(&names::bucket_record(bucket))
-        .await?
-        .and_then(|json| BucketRecord::from_json(&json)))
+) -> LoadResult<Option<BucketRecord>> {
+    let name = names::bucket_record(bucket);
+    Ok(parse_stored(&name, store.get(&name).await?)?)
 }
 
 /// An object's record, if it exists.
@@ -49,11 +97,9 @@ pub async fn load_record<S: MetaStore>(
     store: &S,
     bucket: &str,
     key: &str,
-) -> StoreResult<Option<ObjectRecord>> {
-    Ok(store
-        .get(&names::object_record(bucket, key))
-        .await?
-        .and_then(|json| ObjectRecord::from_json(&json)))
+) -> LoadResult<Option<ObjectRecord>> {
+    let name = names::object_record(bucket, key);
+    Ok(parse_stored(&name, store.get(&name).await?)?)
 }
 
 /// The bucket's record, as the authorization step read it (the caller may act on it).
