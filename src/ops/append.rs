@@ -4,9 +4,7 @@
 //! position in `x-rgw-next-append-position`. Objects not created by append answer 409
 //! ObjectNotAppendable. Each append stores only its own bytes, as one more segment blob.
 
-use super::put::{
-    commit, discard_blob, object_blob_metadata, receive_blob, validate_key, NewAttributes,
-};
+use super::put::{commit, object_blob_metadata, receive_blob, validate_key, NewAttributes};
 use super::{load_record, owned_bucket, random_bytes, UploadPlan};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
@@ -78,10 +76,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     record.size += received.size;
     record.etag = multipart_etag(record.segments.iter().map(|s| s.etag.as_str()));
     record.last_modified_millis = ctx.now_millis;
-    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    commit(ctx, bucket, &record, previous.as_ref(), &[blob]).await?;
     Ok(Response::new(200)
         .header("etag", record.quoted_etag())
         .header("x-rgw-next-append-position", record.size.to_string()))

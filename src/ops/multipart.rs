@@ -292,6 +292,9 @@ pub fn part_blob_metadata(bucket: &str, key: &str, upload_id: &str) -> BTreeMap<
 /// Writes the record that makes a stored blob part `part.number` of the upload. A part
 /// uploaded again under the same number replaces the record; the blob it named is left to the
 /// cleanup pass, because a CompleteMultipartUpload running at the same time may have tied it in.
+/// When the write fails, the new blob is removed unless the record may name it all the same (a
+/// write that landed although it reported an error): the cleanup pass removes it once nothing
+/// does.
 pub async fn write_part_record<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
@@ -310,13 +313,14 @@ pub async fn write_part_record<S: MetaStore + BlobStore>(
     if let Some(value) = &part.checksum {
         custom.insert(field::CHECKSUM.to_string(), value.clone());
     }
-    ctx.store
-        .put_small(
-            &names::part_record(bucket, upload_id, part.number),
-            Vec::new(),
-            custom,
-        )
-        .await?;
+    let record_name = names::part_record(bucket, upload_id, part.number);
+    if let Err(err) = ctx.store.put_small(&record_name, Vec::new(), custom).await {
+        let named = named_part_blob(ctx.store, bucket, upload_id, part.number).await;
+        if named.is_ok_and(|named| named.as_ref() != Some(&part.blob)) {
+            discard_blob(ctx, &part.blob).await;
+        }
+        return Err(err.into());
+    }
     Ok(())
 }
 
@@ -390,10 +394,7 @@ pub async fn upload_part<S: MetaStore + BlobStore>(
         checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
         modified_millis: ctx.now_millis,
     };
-    if let Err(err) = write_part_record(ctx, bucket, &upload_id, &part).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    write_part_record(ctx, bucket, &upload_id, &part).await?;
     let mut response = Response::new(200).header("etag", format!("\"{}\"", part.etag));
     if let Some((alg, value)) = received.checksum {
         response = response.header(alg.header_name(), value);
@@ -619,7 +620,8 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
     };
-    commit(ctx, bucket, &record, previous.as_ref()).await?;
+    // The parts stay the upload's if this fails, for a retried Complete.
+    commit(ctx, bucket, &record, previous.as_ref(), &[]).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
     let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;

@@ -146,10 +146,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         acl,
         ..attributes.into_record(key)
     };
-    if let Err(err) = commit(ctx, bucket, &record, previous.as_ref()).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    commit(ctx, bucket, &record, previous.as_ref(), &[blob]).await?;
     Ok(record)
 }
 
@@ -327,14 +324,18 @@ pub fn object_tags(head: &RequestHead) -> Result<TagSet, S3Error> {
 
 /// Makes a new record the object. The listing entry goes first, then the record (the commit
 /// point: readers switch to the new bytes), then the previous object's blobs that the new record
-/// does not share are retired. A failure before the record leaves the old object whole: the
-/// entry is put back and the error returned (the caller removes what it wrote), and whatever
-/// those best-effort steps miss, the cleanup pass repairs.
+/// does not share are retired. `fresh` are the blobs written for the new record alone. A failure
+/// before the record leaves the old object whole: the entry is put back, `fresh` removed and the
+/// error returned. When it cannot be told whether the record landed, nothing is undone (the
+/// new record may be the object): the cleanup pass then removes whichever blobs the record in
+/// place does not hold and makes the entry agree with it, as it repairs whatever the
+/// best-effort steps here miss.
 pub async fn commit<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     record: &ObjectRecord,
     previous: Option<&ObjectRecord>,
+    fresh: &[String],
 ) -> Result<(), S3Error> {
     let record_name = names::object_record(bucket, &record.key);
     let written = match write_index_entry(ctx, bucket, record).await {
@@ -346,21 +347,23 @@ pub async fn commit<S: MetaStore + BlobStore>(
     if let Err(err) = written {
         // The write may have landed although it reported an error (a timeout): then the new
         // object is committed, and undoing the index or the blob would break it.
-        if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
-            if stored.blobs() == record.blobs() && stored.etag == record.etag {
-                return Ok(());
+        match load_record(ctx.store, bucket, &record.key).await {
+            Ok(Some(stored)) if stored.blobs() == record.blobs() && stored.etag == record.etag => {}
+            Ok(_) => {
+                let _ = match previous {
+                    Some(old) => write_index_entry(ctx, bucket, old).await,
+                    None => BlobStore::delete_blobs(
+                        ctx.store,
+                        &[names::index_name(bucket, &record.key).name().to_string()],
+                    )
+                    .await
+                    .map_err(S3Error::from),
+                };
+                let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
+                return Err(err);
             }
+            Err(_) => return Err(err),
         }
-        let _ = match previous {
-            Some(old) => write_index_entry(ctx, bucket, old).await,
-            None => BlobStore::delete_blobs(
-                ctx.store,
-                &[names::index_name(bucket, &record.key).name().to_string()],
-            )
-            .await
-            .map_err(S3Error::from),
-        };
-        return Err(err);
     }
     if let Some(old) = previous {
         let retired: Vec<String> = old
