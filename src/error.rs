@@ -1,4 +1,5 @@
-//! S3 error codes with their HTTP status, and the one place their XML body is written.
+//! S3 error codes with their HTTP status, the one place their XML body is written, and the
+//! error log.
 //! Follows "Error responses" in the Amazon S3 API Reference (ErrorResponses.html).
 
 use std::fmt;
@@ -320,6 +321,17 @@ impl S3Error {
         S3Error::with_message(ErrorCode::InternalError, message)
     }
 
+    /// Logs the cause of an InternalError answered to request `request_id` (the other codes
+    /// are the client's to read).
+    pub fn log_if_internal(&self, request_id: &str) {
+        if self.code == ErrorCode::InternalError {
+            log_error(&format!(
+                "s3edge {request_id} InternalError: {}",
+                self.message
+            ));
+        }
+    }
+
     pub fn not_implemented(what: &str) -> Self {
         S3Error::with_message(
             ErrorCode::NotImplemented,
@@ -362,6 +374,16 @@ impl From<ErrorCode> for S3Error {
 }
 
 /// Escapes text for an XML element body.
+/// Writes a line to the runtime's error log (the Worker's console on workerd, stderr natively):
+/// the cause of an InternalError answered, what the cleanup pass left alone. Lines name storage
+/// names, never credentials.
+pub fn log_error(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{line}");
+}
+
 pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }

@@ -1,15 +1,90 @@
 //! The records kept in KV: one per bucket and one per object (the source of truth for
-//! GET/HEAD), serialised as compact JSON.
+//! GET/HEAD), serialised as compact JSON. Every record carries its schema version (`v`); one
+//! that cannot be read, or is of a newer version than this code, is an error ([`Unreadable`]),
+//! never taken for absence.
 
 use crate::authz::acl::Acl;
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
 use crate::cors::CorsConfiguration;
 use crate::website::WebsiteConfiguration;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// The schema version of the records this code writes and reads. Records written before
+/// versions were kept have no `v` and are version 1. A release whose records an older one would
+/// misread, or rewrite without what it does not know, raises it.
+pub const RECORD_VERSION: u32 = 1;
+
+/// The `v` field of a record: always written as [`RECORD_VERSION`]; read, it refuses a version
+/// this code does not know (a record written by a later release may mean what this one would
+/// misread, or drop on rewriting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Version;
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(RECORD_VERSION)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match u32::deserialize(deserializer)? {
+            v if (1..=RECORD_VERSION).contains(&v) => Ok(Version),
+            v => Err(D::Error::custom(format!(
+                "record version {v}, this code reads versions 1 to {RECORD_VERSION}"
+            ))),
+        }
+    }
+}
+
+/// A stored record that cannot be read: not JSON, not the record's shape, or of a newer
+/// version. Answered as InternalError; never taken for absence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The storage name (`object/<bucket>/<key>`, `upload/<bucket>/<id>`, ...).
+    pub name: String,
+    pub reason: String,
+}
+
+impl Unreadable {
+    pub fn new(name: &str, reason: impl fmt::Display) -> Self {
+        Unreadable {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unreadable record {}: {}", self.name, self.reason)
+    }
+}
+
+impl From<Unreadable> for crate::error::S3Error {
+    fn from(err: Unreadable) -> Self {
+        crate::error::S3Error::internal(err.to_string())
+    }
+}
+
+impl From<Unreadable> for crate::store::StoreError {
+    fn from(err: Unreadable) -> Self {
+        crate::store::StoreError(err.to_string())
+    }
+}
+
+/// Reads the record stored under `name`.
+pub fn read_record<T: DeserializeOwned>(name: &str, json: &[u8]) -> Result<T, Unreadable> {
+    serde_json::from_slice(json).map_err(|err| Unreadable::new(name, err))
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketRecord {
+    #[serde(default, rename = "v")]
+    pub version: Version,
     /// Canonical user id of the owner.
     pub owner: String,
     pub created_millis: i64,
@@ -90,6 +165,8 @@ pub enum Layout {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRecord {
+    #[serde(default, rename = "v")]
+    pub version: Version,
     /// The S3 key (kept in full: the KV name may be a hash of it).
     pub key: String,
     /// R2 name of the bytes.
@@ -201,8 +278,8 @@ impl ObjectRecord {
         serde_json::to_string(self).expect("records serialise")
     }
 
-    pub fn from_json(json: &str) -> Option<ObjectRecord> {
-        serde_json::from_str(json).ok()
+    pub fn from_json(json: &str) -> serde_json::Result<ObjectRecord> {
+        serde_json::from_str(json)
     }
 }
 
@@ -211,7 +288,80 @@ impl BucketRecord {
         serde_json::to_string(self).expect("records serialise")
     }
 
-    pub fn from_json(json: &str) -> Option<BucketRecord> {
-        serde_json::from_str(json).ok()
+    pub fn from_json(json: &str) -> serde_json::Result<BucketRecord> {
+        serde_json::from_str(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_written_with_their_version_first() {
+        let object = ObjectRecord::default().to_json();
+        assert!(object.starts_with(r#"{"v":1,"#), "{object}");
+        let bucket = BucketRecord::default().to_json();
+        assert!(bucket.starts_with(r#"{"v":1,"#), "{bucket}");
+        assert_eq!(
+            ObjectRecord::from_json(&object).unwrap(),
+            ObjectRecord::default()
+        );
+        assert_eq!(
+            BucketRecord::from_json(&bucket).unwrap(),
+            BucketRecord::default()
+        );
+    }
+
+    #[test]
+    fn records_without_a_version_are_version_one() {
+        let object =
+            r#"{"key":"k","blob":"blob/b/x","size":3,"etag":"e","last_modified_millis":7}"#;
+        let record = ObjectRecord::from_json(object).unwrap();
+        assert_eq!((record.key.as_str(), record.size), ("k", 3));
+        assert!(record.to_json().starts_with(r#"{"v":1,"#));
+        let bucket = BucketRecord::from_json(r#"{"owner":"o","created_millis":1}"#).unwrap();
+        assert_eq!(bucket.owner, "o");
+        assert!(BucketRecord::from_json(r#"{"v":1,"owner":"o","created_millis":1}"#).is_ok());
+    }
+
+    #[test]
+    fn newer_versions_are_refused() {
+        let newer = r#"{"v":2,"key":"k","blob":"b","size":3,"etag":"e","last_modified_millis":7}"#;
+        let err = ObjectRecord::from_json(newer).unwrap_err().to_string();
+        assert!(err.contains("record version 2"), "{err}");
+        // Wherever the field sits, and on bucket records too.
+        let late = r#"{"owner":"o","created_millis":1,"v":99}"#;
+        assert!(BucketRecord::from_json(late).is_err());
+        for bad in [r#""1""#, "0", "-1", "1.5", "null"] {
+            let json = format!(r#"{{"v":{bad},"owner":"o","created_millis":1}}"#);
+            assert!(BucketRecord::from_json(&json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused_with_its_name() {
+        let good = ObjectRecord::default().to_json();
+        for bad in [
+            String::new(),
+            "not json".to_string(),
+            format!("{good}}}"),
+            good[..good.len() - 1].to_string(),
+            r#"{"key":"k"}"#.to_string(),
+            r#"{"key":"k","blob":"b","size":"three","etag":"e","last_modified_millis":7}"#
+                .to_string(),
+            "[]".to_string(),
+        ] {
+            let err = read_record::<ObjectRecord>("object/b/k", bad.as_bytes()).unwrap_err();
+            assert_eq!(err.name, "object/b/k");
+            assert!(
+                err.to_string()
+                    .starts_with("unreadable record object/b/k: "),
+                "{err}"
+            );
+        }
+        let err = crate::error::S3Error::from(Unreadable::new("bucket/b", "bad"));
+        assert_eq!(err.code, crate::error::ErrorCode::InternalError);
+        assert_eq!(err.message, "unreadable record bucket/b: bad");
     }
 }

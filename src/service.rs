@@ -75,7 +75,10 @@ async fn handle_api<S: MetaStore + BlobStore>(
     };
     let mut response = match result {
         Ok(response) => response,
-        Err(err) => error_response(&err, &resource, &ctx.request_id, head.method == "HEAD"),
+        Err(err) => {
+            err.log_if_internal(&ctx.request_id);
+            error_response(&err, &resource, &ctx.request_id, head.method == "HEAD")
+        }
     };
     // A cross-origin request to a bucket with CORS rules: S3's CORS headers, on success and
     // error answers alike.

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use md5::{Digest as _, Md5};
+use s3edge::store::memory::Fault;
 
 const BUCKET: &str = "media";
 const MIB: usize = 1024 * 1024;
@@ -619,24 +620,26 @@ fn complete_under_faults_is_all_or_nothing() {
     let before = env.store.calls();
     ok(&complete(&env, key, &upload, &listed), 200);
     let calls = env.store.calls() - before;
-    for n in 1..=calls + 1 {
-        let (env, upload, listed) = setup();
-        env.store.fail_from_call(n);
-        let done = complete(&env, key, &upload, &listed);
-        env.store.heal();
-        let body = env.get(BUCKET, key).body;
-        assert!(body == old || body == whole, "fault at call {n}");
-        if done.status == 200 {
-            assert!(body == whole, "fault at call {n}");
-        } else {
-            done.assert_error(500, "InternalError");
-            // Whether the fault came before or after the commit, the retry succeeds.
-            ok(&complete(&env, key, &upload, &listed), 200);
-            assert_eq!(env.get(BUCKET, key).body, whole, "fault at call {n}");
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let (env, upload, listed) = setup();
+            env.store.fail_from_call_with(n, fault);
+            let done = complete(&env, key, &upload, &listed);
+            env.store.heal();
+            let body = env.get(BUCKET, key).body;
+            assert!(body == old || body == whole, "{fault:?} at call {n}");
+            if done.status == 200 {
+                assert!(body == whole, "{fault:?} at call {n}");
+            } else {
+                done.assert_error(500, "InternalError");
+                // Whether the fault came before or after the commit, the retry succeeds.
+                ok(&complete(&env, key, &upload, &listed), 200);
+                assert_eq!(env.get(BUCKET, key).body, whole, "{fault:?} at call {n}");
+            }
+            env.sweep_expiring_uploads_after(0);
+            assert_eq!(env.get(BUCKET, key).body, whole, "{fault:?} at call {n}");
+            assert_stored_is_held(&env, &[key]);
         }
-        env.sweep_expiring_uploads_after(0);
-        assert_eq!(env.get(BUCKET, key).body, whole, "fault at call {n}");
-        assert_stored_is_held(&env, &[key]);
     }
 }
 
@@ -648,21 +651,35 @@ fn upload_part_under_faults_leaks_nothing() {
     let before = env.store.calls();
     part(&env, "k", &upload, 1, b"part one");
     let calls = env.store.calls() - before;
-    for n in 1..=calls + 1 {
-        let env = env_with_bucket();
-        let upload = create_upload(&env, "k", &[]);
-        env.store.fail_from_call(n);
-        let resp = upload_part(&env, "k", &upload, 1, b"part one");
-        env.store.heal();
-        if resp.status != 200 {
-            resp.assert_error(500, "InternalError");
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let env = env_with_bucket();
+            let upload = create_upload(&env, "k", &[]);
+            env.store.fail_from_call_with(n, fault);
+            let resp = upload_part(&env, "k", &upload, 1, b"part one");
+            env.store.heal();
+            if resp.status != 200 {
+                resp.assert_error(500, "InternalError");
+            }
+            // A part the upload lists has its bytes: completing with it gives them back.
+            let listed = env
+                .req("GET", &object_path(BUCKET, "k"))
+                .query(&format!("uploadId={upload}"))
+                .send();
+            ok(&listed, 200);
+            if let Some(etag) = xml_values(&listed.text(), "ETag").first() {
+                ok(&complete(&env, "k", &upload, &[(1, etag.clone())]), 200);
+                let got = env.get(BUCKET, "k");
+                assert_eq!(got.body, b"part one", "{fault:?} at call {n}");
+                ok(&env.delete(BUCKET, "k"), 204);
+            }
+            env.sweep_expiring_uploads_after(0);
+            assert!(
+                env.stored().is_empty(),
+                "{fault:?} at call {n}: {:?}",
+                env.stored()
+            );
         }
-        env.sweep_expiring_uploads_after(0);
-        assert!(
-            env.stored().is_empty(),
-            "fault at call {n}: {:?}",
-            env.stored()
-        );
     }
 }
 
@@ -870,22 +887,24 @@ fn copy_under_faults_leaks_nothing() {
     let before = env.store.calls();
     ok(&copy(&env, &format!("{BUCKET}/src"), "dst", &[]), 200);
     let calls = env.store.calls() - before;
-    for n in 1..=calls + 1 {
-        let env = setup();
-        env.store.fail_from_call(n);
-        let resp = copy(&env, &format!("{BUCKET}/src"), "dst", &[]);
-        env.store.heal();
-        let got = env.get(BUCKET, "dst");
-        if resp.status == 200 {
-            assert_eq!(got.body, b"source bytes");
-        } else {
-            assert!(
-                got.status == 404 || got.body == b"source bytes",
-                "fault at {n}"
-            );
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let env = setup();
+            env.store.fail_from_call_with(n, fault);
+            let resp = copy(&env, &format!("{BUCKET}/src"), "dst", &[]);
+            env.store.heal();
+            let got = env.get(BUCKET, "dst");
+            if resp.status == 200 {
+                assert_eq!(got.body, b"source bytes");
+            } else {
+                assert!(
+                    got.status == 404 || got.body == b"source bytes",
+                    "{fault:?} at call {n}"
+                );
+            }
+            env.sweep();
+            assert_stored_is_held(&env, &["src", "dst"]);
         }
-        env.sweep();
-        assert_stored_is_held(&env, &["src", "dst"]);
     }
 }
 

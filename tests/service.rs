@@ -7,6 +7,7 @@ use common::*;
 use crc::{Crc, CRC_32_ISO_HDLC};
 use s3edge::auth::chunked::ChunkSigner;
 use s3edge::auth::sigv4;
+use s3edge::store::memory::Fault;
 use s3edge::store::MetaStore;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
@@ -1458,41 +1459,43 @@ fn overwrite_never_loses_data_under_faults() {
         etag: quoted_md5(&v2),
         version: "two".into(),
     };
-    let mut outcomes = Vec::new();
-    for n in 1..=calls + 1 {
-        let env = setup();
-        env.store.fail_from_call(n);
-        let put = put_version(&env, key, "two", &v2);
-        env.store.heal();
-        let seen = observe(&env, key);
-        assert!(
-            seen == expect_v1 || seen == expect_v2,
-            "fault at call {n}: {seen:?}"
-        );
-        if put.status == 200 {
-            assert_eq!(seen, expect_v2, "fault at call {n}: PUT succeeded");
-        } else {
-            put.assert_error(500, "InternalError");
+    for fault in Fault::ALL {
+        let mut outcomes = Vec::new();
+        for n in 1..=calls + 1 {
+            let env = setup();
+            env.store.fail_from_call_with(n, fault);
+            let put = put_version(&env, key, "two", &v2);
+            env.store.heal();
+            let seen = observe(&env, key);
+            assert!(
+                seen == expect_v1 || seen == expect_v2,
+                "{fault:?} at call {n}: {seen:?}"
+            );
+            if put.status == 200 {
+                assert_eq!(seen, expect_v2, "{fault:?} at call {n}: PUT succeeded");
+            } else {
+                put.assert_error(500, "InternalError");
+            }
+            env.sweep();
+            assert_eq!(
+                observe(&env, key),
+                seen,
+                "{fault:?} at call {n}: the sweep changed the object"
+            );
+            assert_consistent(&env, key, &seen);
+            // A second pass finds nothing to do.
+            let again = env.sweep();
+            assert_eq!(
+                (again.blobs_removed, again.index_repaired),
+                (0, 0),
+                "{fault:?} at call {n}"
+            );
+            outcomes.push((n, put.status, seen == expect_v2));
         }
-        env.sweep();
-        assert_eq!(
-            observe(&env, key),
-            seen,
-            "fault at call {n}: the sweep changed the object"
-        );
-        assert_consistent(&env, key, &seen);
-        // A second pass finds nothing to do.
-        let again = env.sweep();
-        assert_eq!(
-            (again.blobs_removed, again.index_repaired),
-            (0, 0),
-            "fault at call {n}"
-        );
-        outcomes.push((n, put.status, seen == expect_v2));
+        eprintln!("{fault:?}: (fault at call, PUT status, v2 visible): {outcomes:?}");
+        assert!(outcomes.iter().any(|(_, _, v2)| !v2));
+        assert!(outcomes.last().unwrap().2);
     }
-    eprintln!("(fault at call, PUT status, v2 visible): {outcomes:?}");
-    assert!(outcomes.iter().any(|(_, _, v2)| !v2));
-    assert!(outcomes.last().unwrap().2);
 }
 
 /// A first PUT under faults: GET is all or nothing and no blob leaks.
@@ -1504,26 +1507,28 @@ fn first_put_under_faults_leaks_nothing() {
     let before = env.store.calls();
     assert_ok(&put_version(&env, key, "one", &body), 200);
     let calls = env.store.calls() - before;
-    for n in 1..=calls + 1 {
-        let env = env_with_bucket();
-        env.store.fail_from_call(n);
-        let put = put_version(&env, key, "one", &body);
-        env.store.heal();
-        let seen = observe(&env, key);
-        if put.status == 200 {
-            assert_ne!(seen, Seen::Missing, "fault at call {n}");
-        } else {
-            put.assert_error(500, "InternalError");
-        }
-        env.sweep();
-        assert_eq!(observe(&env, key), seen, "fault at call {n}");
-        match &seen {
-            Seen::Object { body: got, .. } => {
-                assert_eq!(got, &body);
-                let record = env.record(BUCKET, key).expect("a record");
-                assert_eq!(env.blobs(), [record.blob]);
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let env = env_with_bucket();
+            env.store.fail_from_call_with(n, fault);
+            let put = put_version(&env, key, "one", &body);
+            env.store.heal();
+            let seen = observe(&env, key);
+            if put.status == 200 {
+                assert_ne!(seen, Seen::Missing, "{fault:?} at call {n}");
+            } else {
+                put.assert_error(500, "InternalError");
             }
-            Seen::Missing => assert!(env.blobs().is_empty(), "fault at call {n}"),
+            env.sweep();
+            assert_eq!(observe(&env, key), seen, "{fault:?} at call {n}");
+            match &seen {
+                Seen::Object { body: got, .. } => {
+                    assert_eq!(got, &body);
+                    let record = env.record(BUCKET, key).expect("a record");
+                    assert_eq!(env.blobs(), [record.blob]);
+                }
+                Seen::Missing => assert!(env.blobs().is_empty(), "{fault:?} at call {n}"),
+            }
         }
     }
 }
@@ -1539,14 +1544,16 @@ fn first_put_under_faults_is_listed_as_read() {
     let before = env.store.calls();
     assert_ok(&put_version(&env, key, "one", &body), 200);
     let calls = env.store.calls() - before;
-    for n in 1..=calls + 1 {
-        let env = env_with_bucket();
-        env.store.fail_from_call(n);
-        put_version(&env, key, "one", &body);
-        env.store.heal();
-        let seen = observe(&env, key);
-        env.sweep();
-        assert_consistent(&env, key, &seen);
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let env = env_with_bucket();
+            env.store.fail_from_call_with(n, fault);
+            put_version(&env, key, "one", &body);
+            env.store.heal();
+            let seen = observe(&env, key);
+            env.sweep();
+            assert_consistent(&env, key, &seen);
+        }
     }
 }
 
@@ -1570,27 +1577,29 @@ fn delete_under_faults_is_all_or_nothing() {
         etag: quoted_md5(&v1),
         version: "one".into(),
     };
-    for n in 1..=calls + 1 {
-        let env = setup();
-        env.store.fail_from_call(n);
-        let delete = env.delete(BUCKET, key);
-        env.store.heal();
-        let seen = observe(&env, key);
-        assert!(
-            seen == whole || seen == Seen::Missing,
-            "fault at call {n}: {seen:?}"
-        );
-        if delete.status == 204 {
-            assert_eq!(seen, Seen::Missing, "fault at call {n}");
-        } else {
-            delete.assert_error(500, "InternalError");
+    for fault in Fault::ALL {
+        for n in 1..=calls + 1 {
+            let env = setup();
+            env.store.fail_from_call_with(n, fault);
+            let delete = env.delete(BUCKET, key);
+            env.store.heal();
+            let seen = observe(&env, key);
+            assert!(
+                seen == whole || seen == Seen::Missing,
+                "{fault:?} at call {n}: {seen:?}"
+            );
+            if delete.status == 204 {
+                assert_eq!(seen, Seen::Missing, "{fault:?} at call {n}");
+            } else {
+                delete.assert_error(500, "InternalError");
+            }
+            env.sweep();
+            assert_eq!(observe(&env, key), seen, "{fault:?} at call {n}");
+            assert_consistent(&env, key, &seen);
+            // A retried delete always finishes the job.
+            assert_ok(&env.delete(BUCKET, key), 204);
+            assert_consistent(&env, key, &Seen::Missing);
         }
-        env.sweep();
-        assert_eq!(observe(&env, key), seen, "fault at call {n}");
-        assert_consistent(&env, key, &seen);
-        // A retried delete always finishes the job.
-        assert_ok(&env.delete(BUCKET, key), 204);
-        assert_consistent(&env, key, &Seen::Missing);
     }
 }
 

@@ -24,10 +24,6 @@ fn no_such_bucket(bucket: &str) -> S3Error {
     S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", bucket)
 }
 
-fn parse_record<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<T> {
-    json.and_then(|json| serde_json::from_str(&json).ok())
-}
-
 /// Authorizes `call`: what was read on the way (also when the answer is a refusal: its bucket's
 /// CORS rules still shape the answer), and the decision.
 pub async fn check<S: MetaStore + BlobStore>(
@@ -209,8 +205,9 @@ pub async fn load_object_and_bucket<S: MetaStore>(
         .get_many(&[object_name.as_str(), bucket_name.as_str()])
         .await?
         .into_iter();
-    let object = parse_record(found.next().flatten());
-    Ok((object, parse_record(found.next().flatten())))
+    let object = super::parse_stored(&object_name, found.next().flatten())?;
+    let bucket = super::parse_stored(&bucket_name, found.next().flatten())?;
+    Ok((object, bucket))
 }
 
 /// The bucket as authorization sees it.

@@ -80,13 +80,10 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     record.last_modified_millis = ctx.now_millis;
     // Another write of the key between the read and the commit moved the end: this append's
     // position is no longer the object's length (and the record built here is stale).
-    let committed = commit(ctx, bucket, &record, previous.as_ref()).await;
-    if !matches!(committed, Ok(true)) {
+    if !commit(ctx, bucket, &record, previous.as_ref(), &[blob.clone()]).await? {
         discard_blob(ctx, &blob).await;
-        return Err(committed.err().unwrap_or_else(|| {
-            S3Error::new(ErrorCode::PositionNotEqualToLength)
-                .detail("Position", position.to_string())
-        }));
+        return Err(S3Error::new(ErrorCode::PositionNotEqualToLength)
+            .detail("Position", position.to_string()));
     }
     Ok(Response::new(200)
         .header("etag", record.quoted_etag())

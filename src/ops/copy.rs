@@ -15,9 +15,7 @@ use super::multipart::{
     load_upload, part_blob_metadata, part_number_param, upload_id_param, write_part_record,
     StoredPart, MAX_PART_SIZE,
 };
-use super::put::{
-    commit_over, discard_blob, object_blob_metadata, storage_class, validate_key, NewAttributes,
-};
+use super::put::{commit_over, object_blob_metadata, storage_class, validate_key, NewAttributes};
 use super::{access, load_stored, owned_bucket, random_bytes};
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
@@ -306,12 +304,11 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     if replace_tags {
         record.tags = attributes.tags;
     }
-    if let Err(err) = commit_over(ctx, bucket, &record, previous, precondition).await {
-        if !onto_itself_shared {
-            discard_blob(ctx, &record.blob).await;
-        }
-        return Err(err);
-    }
+    let fresh = match onto_itself_shared {
+        true => Vec::new(),
+        false => vec![record.blob.clone()],
+    };
+    commit_over(ctx, bucket, &record, previous, &fresh, precondition).await?;
     let result = CopyObjectResult {
         etag: record.etag.clone(),
         last_modified_millis: record.last_modified_millis,
@@ -381,10 +378,7 @@ pub async fn upload_part_copy<S: MetaStore + BlobStore>(
         checksum: checksum.as_ref().map(|(_, v)| v.clone()),
         modified_millis: ctx.now_millis,
     };
-    if let Err(err) = write_part_record(ctx, bucket, &upload_id, &part).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    write_part_record(ctx, bucket, &upload_id, &part).await?;
     let result = CopyObjectResult {
         etag: part.etag,
         last_modified_millis: part.modified_millis,

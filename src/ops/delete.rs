@@ -85,7 +85,10 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
         match outcome {
             Ok(()) if request.quiet => {}
             Ok(()) => result.deleted.push(xml::Deleted::key(key)),
-            Err(err) => result.errors.push(xml::DeleteError::from_error(key, &err)),
+            Err(err) => {
+                err.log_if_internal(&ctx.request_id);
+                result.errors.push(xml::DeleteError::from_error(key, &err));
+            }
         }
     }
     Ok(Response::xml(200, result.to_xml()))

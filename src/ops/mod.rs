@@ -30,18 +30,66 @@ use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityE
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::{BucketRecord, ObjectRecord};
-use crate::store::{BlobStore, Expect, MetaStore, StoreResult};
+use crate::record::{read_record, BucketRecord, ObjectRecord, Unreadable};
+use crate::store::{BlobStore, Expect, MetaStore, StoreError};
+
+/// Why a record could not be loaded: the storage call failed, or what is stored there cannot
+/// be read (which is never taken for absence: the request answers InternalError, and the
+/// cleanup pass leaves alone whatever the record may hold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Store(StoreError),
+    Unreadable(Unreadable),
+}
+
+impl From<StoreError> for LoadError {
+    fn from(err: StoreError) -> Self {
+        LoadError::Store(err)
+    }
+}
+
+impl From<Unreadable> for LoadError {
+    fn from(err: Unreadable) -> Self {
+        LoadError::Unreadable(err)
+    }
+}
+
+impl From<LoadError> for S3Error {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => err.into(),
+            LoadError::Unreadable(err) => err.into(),
+        }
+    }
+}
+
+impl From<LoadError> for StoreError {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => err,
+            LoadError::Unreadable(err) => err.into(),
+        }
+    }
+}
+
+pub type LoadResult<T> = Result<T, LoadError>;
+
+/// The record stored under `name` (`None` when nothing is), read.
+pub fn parse_stored<T: serde::de::DeserializeOwned>(
+    name: &str,
+    json: Option<String>,
+) -> Result<Option<T>, Unreadable> {
+    json.map(|json| read_record(name, json.as_bytes()))
+        .transpose()
+}
 
 /// A bucket's record, if it exists.
 pub async fn load_bucket<S: MetaStore>(
     store: &S,
     bucket: &str,
-) -> StoreResult<Option<BucketRecord>> {
-    Ok(store
-        .get(&names::bucket_record(bucket))
-        .await?
-        .and_then(|json| BucketRecord::from_json(&json)))
+) -> LoadResult<Option<BucketRecord>> {
+    let name = names::bucket_record(bucket);
+    Ok(parse_stored(&name, store.get(&name).await?)?)
 }
 
 /// An object's record, if it exists.
@@ -49,11 +97,9 @@ pub async fn load_record<S: MetaStore>(
     store: &S,
     bucket: &str,
     key: &str,
-) -> StoreResult<Option<ObjectRecord>> {
-    Ok(store
-        .get(&names::object_record(bucket, key))
-        .await?
-        .and_then(|json| ObjectRecord::from_json(&json)))
+) -> LoadResult<Option<ObjectRecord>> {
+    let name = names::object_record(bucket, key);
+    Ok(parse_stored(&name, store.get(&name).await?)?)
 }
 
 /// An object's record as stored: parsed, and the exact value it was read from, which a
@@ -74,16 +120,13 @@ pub async fn load_stored<S: MetaStore>(
     store: &S,
     bucket: &str,
     key: &str,
-) -> StoreResult<Option<StoredRecord>> {
-    Ok(store
-        .get(&names::object_record(bucket, key))
-        .await?
-        .and_then(|raw| {
-            Some(StoredRecord {
-                record: ObjectRecord::from_json(&raw)?,
-                raw,
-            })
-        }))
+) -> LoadResult<Option<StoredRecord>> {
+    let name = names::object_record(bucket, key);
+    let Some(raw) = store.get(&name).await? else {
+        return Ok(None);
+    };
+    let record = read_record(&name, raw.as_bytes())?;
+    Ok(Some(StoredRecord { record, raw }))
 }
 
 /// Tries a read-modify-write of a record at most this many times while other writes of the

@@ -15,7 +15,9 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 use super::put::{commit_over, discard_blob, receive_blob, validate_key, NewAttributes};
-use super::{load_record, load_stored, owned_bucket, random_bytes, read_small_body, UploadPlan};
+use super::{
+    load_record, load_stored, owned_bucket, random_bytes, read_small_body, LoadResult, UploadPlan,
+};
 use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditional;
@@ -24,7 +26,9 @@ use crate::crc_combine;
 use crate::error::{ErrorCode, S3Error};
 use crate::multipart_xml::{self, CompleteResult, RequestedPart};
 use crate::names;
-use crate::record::{ContentHeaders, Layout, ObjectRecord, Segment};
+use crate::record::{
+    read_record, ContentHeaders, Layout, ObjectRecord, Segment, Unreadable, Version,
+};
 use crate::store::{self, BlobListOptions, BlobStore, MetaStore, StoreResult};
 use crate::tagging::TagSet;
 
@@ -48,6 +52,8 @@ mod field {
 /// An in-progress upload, as CreateMultipartUpload described the object to be.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadRecord {
+    #[serde(default, rename = "v")]
+    pub version: Version,
     pub key: String,
     pub initiated_millis: i64,
     #[serde(default)]
@@ -150,7 +156,8 @@ pub fn upload_id_param(call: &Call<'_>) -> String {
     call.head.query_param("uploadId").unwrap_or_default()
 }
 
-/// The upload `upload_id` of `key`, or NoSuchUpload.
+/// The upload `upload_id` of `key`, or NoSuchUpload (InternalError when its record cannot be
+/// read).
 pub async fn load_upload<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
@@ -160,13 +167,13 @@ pub async fn load_upload<S: MetaStore + BlobStore>(
     if !is_upload_id(upload_id) {
         return Err(no_such_upload(upload_id));
     }
+    let name = names::upload_record(bucket, upload_id);
     let bytes = ctx
         .store
-        .get_small(&names::upload_record(bucket, upload_id))
+        .get_small(&name)
         .await?
         .ok_or_else(|| no_such_upload(upload_id))?;
-    serde_json::from_slice::<UploadRecord>(&bytes)
-        .ok()
+    Some(read_record::<UploadRecord>(&name, &bytes)?)
         .filter(|u| u.key == key)
         .ok_or_else(|| no_such_upload(upload_id))
 }
@@ -208,6 +215,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let upload_id = new_upload_id(ctx.now_millis);
     let record = UploadRecord {
+        version: Version,
         key: key.to_string(),
         initiated_millis: ctx.now_millis,
         headers: attributes.headers,
@@ -286,6 +294,9 @@ pub fn part_blob_metadata(bucket: &str, key: &str, upload_id: &str) -> BTreeMap<
 /// Writes the record that makes a stored blob part `part.number` of the upload. A part
 /// uploaded again under the same number replaces the record; the blob it named is left to the
 /// cleanup pass, because a CompleteMultipartUpload running at the same time may have tied it in.
+/// When the write fails, the new blob is removed unless the record may name it all the same (a
+/// write that landed although it reported an error): the cleanup pass removes it once nothing
+/// does.
 pub async fn write_part_record<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
@@ -304,14 +315,39 @@ pub async fn write_part_record<S: MetaStore + BlobStore>(
     if let Some(value) = &part.checksum {
         custom.insert(field::CHECKSUM.to_string(), value.clone());
     }
-    ctx.store
-        .put_small(
-            &names::part_record(bucket, upload_id, part.number),
-            Vec::new(),
-            custom,
-        )
-        .await?;
+    let record_name = names::part_record(bucket, upload_id, part.number);
+    if let Err(err) = ctx.store.put_small(&record_name, Vec::new(), custom).await {
+        let named = named_part_blob(ctx.store, bucket, upload_id, part.number).await;
+        if named.is_ok_and(|named| named.as_ref() != Some(&part.blob)) {
+            discard_blob(ctx, &part.blob).await;
+        }
+        return Err(err.into());
+    }
     Ok(())
+}
+
+/// The blob the record of part `number` names (`None` without a record).
+pub async fn named_part_blob<B: BlobStore>(
+    blobs: &B,
+    bucket: &str,
+    upload_id: &str,
+    number: u16,
+) -> LoadResult<Option<String>> {
+    let record_name = names::part_record(bucket, upload_id, number);
+    let page = blobs
+        .list_blobs(BlobListOptions {
+            prefix: &record_name,
+            limit: 1,
+            ..BlobListOptions::default()
+        })
+        .await?;
+    let Some(record) = page.entries.into_iter().find(|e| e.name == record_name) else {
+        return Ok(None);
+    };
+    match record.custom.get(field::BLOB).filter(|b| !b.is_empty()) {
+        Some(blob) => Ok(Some(blob.clone())),
+        None => Err(Unreadable::new(&record_name, "no \"b\" field").into()),
+    }
 }
 
 pub async fn upload_part<S: MetaStore + BlobStore>(
@@ -360,10 +396,7 @@ pub async fn upload_part<S: MetaStore + BlobStore>(
         checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
         modified_millis: ctx.now_millis,
     };
-    if let Err(err) = write_part_record(ctx, bucket, &upload_id, &part).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    write_part_record(ctx, bucket, &upload_id, &part).await?;
     let mut response = Response::new(200).header("etag", format!("\"{}\"", part.etag));
     if let Some((alg, value)) = received.checksum {
         response = response.header(alg.header_name(), value);
@@ -402,11 +435,21 @@ pub async fn list_stored_parts<B: BlobStore>(
                 return Ok((parts, true));
             }
             let get = |name: &str| entry.custom.get(name).cloned();
+            // Every part record was written with these three: one without is unreadable, not
+            // a part of no bytes.
+            let required = |name: &str| {
+                get(name)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| Unreadable::new(&entry.name, format!("no {name:?} field")))
+            };
+            let size = required(field::SIZE)?;
             parts.push(StoredPart {
                 number,
-                blob: get(field::BLOB).unwrap_or_default(),
-                etag: get(field::ETAG).unwrap_or_default(),
-                size: get(field::SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                blob: required(field::BLOB)?,
+                etag: required(field::ETAG)?,
+                size: size
+                    .parse()
+                    .map_err(|_| Unreadable::new(&entry.name, format!("size {size:?}")))?,
                 checksum: get(field::CHECKSUM),
                 modified_millis: get(field::MODIFIED)
                     .and_then(|s| s.parse().ok())
@@ -553,6 +596,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     let size: u64 = chosen.iter().map(|p| p.size).sum();
     check_whole_object_claims(call, algorithm, checksum.as_deref(), size)?;
     let record = ObjectRecord {
+        version: Version,
         key: key.to_string(),
         blob: String::new(),
         size,
@@ -581,7 +625,8 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
     };
-    commit_over(ctx, bucket, &record, previous, precondition).await?;
+    // The parts stay the upload's if this fails, for a retried Complete.
+    commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
     let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;

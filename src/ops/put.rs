@@ -151,10 +151,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         acl,
         ..attributes.into_record(key)
     };
-    if let Err(err) = commit_over(ctx, bucket, &record, previous, precondition).await {
-        discard_blob(ctx, &blob).await;
-        return Err(err);
-    }
+    commit_over(ctx, bucket, &record, previous, &[blob], precondition).await?;
     Ok(record)
 }
 
@@ -337,37 +334,53 @@ const COMMIT_ATTEMPTS: usize = 8;
 /// Makes a new record the object, over whatever the key holds: when another write came
 /// between the read of `previous` and this one, the key is read again, `still_allowed` decides
 /// whether the write may still go over what it holds now (a precondition), and the commit is
-/// tried again. The caller removes the blobs it wrote when this fails.
+/// tried again. `fresh` (the blobs written for the new record alone) are removed when the
+/// write is refused or fails, as [`commit`] removes them.
 pub async fn commit_over<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     record: &ObjectRecord,
     mut previous: Option<StoredRecord>,
+    fresh: &[String],
     still_allowed: impl Fn(Option<&ObjectRecord>) -> Result<(), S3Error>,
 ) -> Result<(), S3Error> {
     for _ in 0..COMMIT_ATTEMPTS {
-        if commit(ctx, bucket, record, previous.as_ref()).await? {
+        if commit(ctx, bucket, record, previous.as_ref(), fresh).await? {
             return Ok(());
         }
-        previous = load_stored(ctx.store, bucket, &record.key).await?;
-        still_allowed(previous.as_ref().map(|p| &p.record))?;
+        let refused = match load_stored(ctx.store, bucket, &record.key).await {
+            Ok(current) => {
+                previous = current;
+                still_allowed(previous.as_ref().map(|p| &p.record)).err()
+            }
+            Err(err) => Some(err.into()),
+        };
+        if let Some(err) = refused {
+            let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
+            return Err(err);
+        }
     }
+    let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
     Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
 }
 
-/// Makes a new record the object if the key still holds `previous`. The listing entry goes
-/// first, then the record (the commit point: readers switch to the new bytes, written only if
-/// the key still holds what was read, atomically where the store can), then the previous
-/// object's blobs that the new record does not share are retired. `Ok(false)`: another write
-/// came first; nothing is committed and the listing entry is made to agree with that write.
-/// A failure before the record leaves the old object whole: the entry is put back and the
-/// error returned (the caller removes what it wrote), and whatever those best-effort steps
-/// miss, the cleanup pass repairs.
+/// Makes a new record the object if the key still holds `previous` (as read; `None`: nothing).
+/// The listing entry goes first, then the record (the commit point: readers switch to the new
+/// bytes; written only if the key still holds what was read, atomically where the store can),
+/// then the previous object's blobs that the new record does not share are retired.
+/// `Ok(false)`: another write came first; nothing is committed, the listing entry is made to
+/// agree with that write, and `fresh` (the blobs written for the new record alone) are left to
+/// the caller. A failure before the record leaves the old object whole: the entry is put back,
+/// `fresh` removed and the error returned. When it cannot be told whether the record landed,
+/// nothing is undone (the new record may be the object): the cleanup pass then removes
+/// whichever blobs the record in place does not hold and makes the entry agree with it, as it
+/// repairs whatever the best-effort steps here miss.
 pub async fn commit<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     record: &ObjectRecord,
     previous: Option<&StoredRecord>,
+    fresh: &[String],
 ) -> Result<bool, S3Error> {
     let record_name = names::object_record(bucket, &record.key);
     let written = match write_index_entry(ctx, bucket, record).await {
@@ -385,18 +398,18 @@ pub async fn commit<S: MetaStore + BlobStore>(
             restore_index_entry(ctx, bucket, &record.key, current.as_ref()).await?;
             return Ok(false);
         }
-        Err(err) => {
-            // The write may have landed although it reported an error (a timeout): then the
-            // new object is committed, and undoing the index or the blob would break it.
-            if let Ok(Some(stored)) = load_record(ctx.store, bucket, &record.key).await {
-                if stored.blobs() == record.blobs() && stored.etag == record.etag {
-                    return Ok(true);
-                }
+        // The write may have landed although it reported an error (a timeout): then the new
+        // object is committed, and undoing the index or the blob would break it.
+        Err(err) => match load_record(ctx.store, bucket, &record.key).await {
+            Ok(Some(stored)) if stored.blobs() == record.blobs() && stored.etag == record.etag => {}
+            Ok(_) => {
+                let restored = previous.map(|p| &p.record);
+                let _ = restore_index_entry(ctx, bucket, &record.key, restored).await;
+                let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
+                return Err(err);
             }
-            let restored = previous.map(|p| &p.record);
-            let _ = restore_index_entry(ctx, bucket, &record.key, restored).await;
-            return Err(err);
-        }
+            Err(_) => return Err(err),
+        },
     }
     if let Some(old) = previous {
         let retired: Vec<String> = old

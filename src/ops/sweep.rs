@@ -3,11 +3,14 @@
 //! by a part uploaded again), listing-index entries whose record is gone or changed, and
 //! multipart uploads abandoned for longer than the configured age (as S3's lifecycle rule
 //! AbortIncompleteMultipartUpload would). Each run handles a bounded batch and keeps its place in
-//! KV, so a store of any size is covered over successive runs. Not an S3 operation.
+//! KV, so a store of any size is covered over successive runs. Nothing is removed on the word of
+//! a record that cannot be read: what depends on one is skipped (and logged), and the pass goes
+//! on. Not an S3 operation.
 
-use super::load_record;
-use super::multipart::{discard_upload, initiated_millis, is_upload_id};
+use super::multipart::{discard_upload, initiated_millis, is_upload_id, named_part_blob};
+use super::{load_record, LoadError, LoadResult};
 use crate::context::Ctx;
+use crate::error::log_error;
 use crate::listing::field;
 use crate::names;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreError, StoreResult};
@@ -34,6 +37,8 @@ pub struct SweepReport {
     pub index_checked: usize,
     pub index_repaired: usize,
     pub uploads_aborted: usize,
+    /// Entries left alone because a record that decides their fate cannot be read.
+    pub skipped_unreadable: usize,
     /// True when this run reached the end of the store (the next one starts over).
     pub finished: bool,
 }
@@ -43,11 +48,7 @@ pub async fn sweep<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     settings: SweepSettings,
 ) -> StoreResult<SweepReport> {
-    let SweepSettings {
-        grace_millis,
-        upload_expiry_millis,
-        batch,
-    } = settings;
+    let batch = settings.batch;
     let mut report = SweepReport::default();
     let mut cursor = ctx.store.get(CURSOR_NAME).await?.filter(|c| !c.is_empty());
     let mut seen = 0;
@@ -63,27 +64,13 @@ pub async fn sweep<S: MetaStore + BlobStore>(
             .await?;
         for entry in &page.entries {
             seen += 1;
-            let settled = ctx.now_millis - entry.uploaded_millis >= grace_millis;
-            let (kind, rest) = entry.name.split_once('/').unwrap_or_default();
-            if kind == "blob" || kind == "part" || kind == "partrec" {
-                report.blobs_checked += 1;
-                if settled && is_orphan(ctx, kind, rest, entry).await? {
-                    BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&entry.name)).await?;
-                    report.blobs_removed += 1;
+            match sweep_entry(ctx, settings, entry, &mut report).await {
+                Ok(()) => {}
+                Err(LoadError::Unreadable(err)) => {
+                    log_error(&format!("s3edge cleanup skipped {}: {err}", entry.name));
+                    report.skipped_unreadable += 1;
                 }
-            } else if kind == "upload" {
-                if let Some((bucket, upload_id)) = rest.split_once('/') {
-                    let age = ctx.now_millis - initiated_millis(upload_id);
-                    if is_upload_id(upload_id) && age >= upload_expiry_millis {
-                        abort_expired(ctx, bucket, upload_id, entry).await?;
-                        report.uploads_aborted += 1;
-                    }
-                }
-            } else if let Some(rest) = entry.name.strip_prefix("index/") {
-                report.index_checked += 1;
-                if settled && repair_index_entry(ctx, rest, entry).await? {
-                    report.index_repaired += 1;
-                }
+                Err(LoadError::Store(err)) => return Err(err),
             }
         }
         cursor = page.cursor;
@@ -98,18 +85,51 @@ pub async fn sweep<S: MetaStore + BlobStore>(
     Ok(report)
 }
 
+/// Looks at one R2 entry: a blob or part record that may be an orphan, an upload that may have
+/// expired, or a listing-index entry that may disagree with its record.
+async fn sweep_entry<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    settings: SweepSettings,
+    entry: &BlobEntry,
+    report: &mut SweepReport,
+) -> LoadResult<()> {
+    let settled = ctx.now_millis - entry.uploaded_millis >= settings.grace_millis;
+    let (kind, rest) = entry.name.split_once('/').unwrap_or_default();
+    if kind == "blob" || kind == "part" || kind == "partrec" {
+        report.blobs_checked += 1;
+        if settled && is_orphan(ctx, kind, rest, entry).await? {
+            BlobStore::delete_blobs(ctx.store, std::slice::from_ref(&entry.name)).await?;
+            report.blobs_removed += 1;
+        }
+    } else if kind == "upload" {
+        if let Some((bucket, upload_id)) = rest.split_once('/') {
+            let age = ctx.now_millis - initiated_millis(upload_id);
+            if is_upload_id(upload_id) && age >= settings.upload_expiry_millis {
+                abort_expired(ctx, bucket, upload_id, entry).await?;
+                report.uploads_aborted += 1;
+            }
+        }
+    } else if let Some(rest) = entry.name.strip_prefix("index/") {
+        report.index_checked += 1;
+        if settled && repair_index_entry(ctx, rest, entry).await? {
+            report.index_repaired += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Aborts an upload past its age, keeping any blob an object completed from it still holds.
 async fn abort_expired<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     upload_id: &str,
     entry: &BlobEntry,
-) -> StoreResult<()> {
+) -> LoadResult<()> {
     let object = match entry.custom.get("key") {
         Some(key) => load_record(ctx.store, bucket, key).await?,
         None => None,
     };
-    discard_upload(ctx, bucket, upload_id, object.as_ref()).await
+    Ok(discard_upload(ctx, bucket, upload_id, object.as_ref()).await?)
 }
 
 /// Whether a stored blob (`kind` `blob` or `part`) or a part record (`partrec`) belongs to
@@ -119,7 +139,7 @@ async fn is_orphan<S: MetaStore + BlobStore>(
     kind: &str,
     rest: &str,
     entry: &BlobEntry,
-) -> StoreResult<bool> {
+) -> LoadResult<bool> {
     let mut path = rest.split('/');
     let (bucket, upload_id) = (path.next().unwrap_or_default(), path.next());
     if kind == "partrec" {
@@ -142,22 +162,8 @@ async fn is_orphan<S: MetaStore + BlobStore>(
     let Some(number) = names::part_number_of(&entry.name) else {
         return Ok(true);
     };
-    let record_name = names::part_record(bucket, upload_id, number);
-    let page = ctx
-        .store
-        .list_blobs(BlobListOptions {
-            prefix: &record_name,
-            limit: 1,
-            ..BlobListOptions::default()
-        })
-        .await?;
-    let named = page
-        .entries
-        .first()
-        .filter(|e| e.name == record_name)
-        .and_then(|e| e.custom.get("b"))
-        .is_some_and(|blob| *blob == entry.name);
-    Ok(!named)
+    let named = named_part_blob(ctx.store, bucket, upload_id, number).await?;
+    Ok(named.as_deref() != Some(entry.name.as_str()))
 }
 
 /// Makes an index entry agree with its record: removed when the record is gone, rewritten when
@@ -166,7 +172,7 @@ async fn repair_index_entry<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     name_after_prefix: &str,
     entry: &BlobEntry,
-) -> StoreResult<bool> {
+) -> LoadResult<bool> {
     let Some((bucket, verbatim_key)) = name_after_prefix.split_once('/') else {
         return Ok(false);
     };

@@ -142,11 +142,14 @@ impl<S: MetaStore + BlobStore> Site<'_, '_, S> {
             Err(err) => {
                 // `dir` that is no object, but a folder with an index document: to `dir/`.
                 if let Some((index, to_folder)) = resolve::folder_index(config, served) {
-                    let found = load_record(self.ctx.store, self.bucket, &index).await;
-                    if let Ok(Some(index_record)) = found {
-                        if self.readable(record, &index, Some(index_record)).is_ok() {
-                            return redirect(to_folder);
+                    match load_record(self.ctx.store, self.bucket, &index).await {
+                        Ok(Some(index_record)) => {
+                            if self.readable(record, &index, Some(index_record)).is_ok() {
+                                return redirect(to_folder);
+                            }
                         }
+                        Ok(None) => {}
+                        Err(failed) => return self.page(&S3Error::from(failed), None),
                     }
                 }
                 err
@@ -276,6 +279,9 @@ impl<S: MetaStore + BlobStore> Site<'_, '_, S> {
 
     /// The HTML page of `err` (and of the error document's own failure).
     fn page(&self, err: &S3Error, document_error: Option<&S3Error>) -> Response<S::Body> {
+        for err in std::iter::once(err).chain(document_error) {
+            err.log_if_internal(&self.ctx.request_id);
+        }
         let mut response = Response::new(err.status())
             .header("content-type", "text/html; charset=utf-8")
             .header("x-amz-error-code", err.code.as_str())

@@ -1,5 +1,6 @@
 //! In-memory KV and R2 for native tests, with R2's list semantics (prefix, startAfter, delimiter,
-//! cursor) and a fault switch that fails the N-th storage call, to test the no-loss rules.
+//! cursor) and a fault switch that fails the N-th storage call and every one after it, to test
+//! the no-loss rules: before the call does anything, or after a write took effect.
 
 use super::*;
 use crate::error::ErrorCode;
@@ -20,13 +21,27 @@ struct StoredBlob {
 /// (what Miniflare does; production R2 also returns fewer than asked in that case).
 const R2_LIST_WITH_METADATA_MAX: u32 = 100;
 
+/// How an injected failure behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The call fails having done nothing.
+    BeforeEffect,
+    /// A write takes effect, then reports failure (as when a write lands but its answer is
+    /// lost); a read fails as with `BeforeEffect`.
+    AfterEffect,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 2] = [Fault::BeforeEffect, Fault::AfterEffect];
+}
+
 /// Both stores in one value, so that one call counter covers KV and R2 alike.
 #[derive(Default)]
 pub struct MemoryStore {
     kv: RefCell<BTreeMap<String, (String, Option<String>)>>,
     blobs: RefCell<BTreeMap<String, StoredBlob>>,
     calls: Cell<usize>,
-    fail_at: Cell<Option<usize>>,
+    fail_at: Cell<Option<(usize, Fault)>>,
     /// Size of the slices a filtered upload is fed in (exercises streaming).
     pub slice: Cell<usize>,
     pub now_millis: Cell<i64>,
@@ -39,9 +54,16 @@ impl MemoryStore {
         store
     }
 
-    /// Makes the `n`-th storage call from now (1-based) fail, and every call after it.
+    /// Makes the `n`-th storage call from now (1-based) fail, and every call after it, having
+    /// done nothing.
     pub fn fail_from_call(&self, n: usize) {
-        self.fail_at.set(Some(self.calls.get() + n));
+        self.fail_from_call_with(n, Fault::BeforeEffect);
+    }
+
+    /// Makes the `n`-th storage call from now (1-based) fail as `fault` says, and every call
+    /// after it.
+    pub fn fail_from_call_with(&self, n: usize, fault: Fault) {
+        self.fail_at.set(Some((self.calls.get() + n, fault)));
     }
 
     pub fn heal(&self) {
@@ -65,107 +87,38 @@ impl MemoryStore {
         self.kv.borrow().keys().cloned().collect()
     }
 
+    /// Counts a read: an injected failure of either kind fails it.
     fn tick(&self) -> StoreResult<()> {
+        match self.next_call() {
+            Some(_) => Err(injected(self.calls.get())),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a call: the failure injected into it, if any.
+    fn next_call(&self) -> Option<Fault> {
         let n = self.calls.get() + 1;
         self.calls.set(n);
-        match self.fail_at.get() {
-            Some(at) if n >= at => Err(StoreError(format!("injected failure at call {n}"))),
-            _ => Ok(()),
+        self.fail_at
+            .get()
+            .filter(|(at, _)| n >= *at)
+            .map(|(_, fault)| fault)
+    }
+
+    /// Counts a write and does it (`write`), unless a failure injected into it says otherwise.
+    fn write<T, E: From<StoreError>>(&self, write: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        match self.next_call() {
+            None => write(),
+            Some(Fault::BeforeEffect) => Err(injected(self.calls.get()).into()),
+            Some(Fault::AfterEffect) => {
+                let _ = write();
+                Err(injected(self.calls.get()).into())
+            }
         }
     }
-}
 
-impl MetaStore for MemoryStore {
-    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
-        self.tick()?;
-        Ok(self.kv.borrow().get(name).map(|(v, _)| v.clone()))
-    }
-
-    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
-        self.tick()?;
-        assert!(
-            names.len() <= super::GET_MANY_MAX,
-            "bulk read over 100 names"
-        );
-        let kv = self.kv.borrow();
-        Ok(names
-            .iter()
-            .map(|name| kv.get(*name).map(|(v, _)| v.clone()))
-            .collect())
-    }
-
-    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
-        self.tick()?;
-        assert!(
-            name.len() <= crate::names::KV_NAME_MAX,
-            "KV name over 512 bytes"
-        );
-        self.kv.borrow_mut().insert(
-            name.to_string(),
-            (value.to_string(), metadata.map(str::to_string)),
-        );
-        Ok(())
-    }
-
-    async fn delete(&self, name: &str) -> StoreResult<()> {
-        self.tick()?;
-        self.kv.borrow_mut().remove(name);
-        Ok(())
-    }
-
-    /// One call, atomic (nothing else runs between the comparison and the write).
-    async fn put_if(
-        &self,
-        name: &str,
-        value: &str,
-        metadata: Option<&str>,
-        expect: Expect<'_>,
-    ) -> StoreResult<bool> {
-        self.tick()?;
-        let mut kv = self.kv.borrow_mut();
-        let current = kv.get(name).map(|(v, _)| v.as_str());
-        let matches = match expect {
-            Expect::Absent => current.is_none(),
-            Expect::Value(expected) => current == Some(expected),
-        };
-        if matches {
-            kv.insert(
-                name.to_string(),
-                (value.to_string(), metadata.map(str::to_string)),
-            );
-        }
-        Ok(matches)
-    }
-
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
-        self.tick()?;
-        let kv = self.kv.borrow();
-        let mut entries: Vec<(String, Option<String>)> = kv
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .filter(|(k, _)| cursor.is_none_or(|c| k.as_str() > c))
-            .map(|(k, (_, m))| (k.clone(), m.clone()))
-            .take(limit as usize + 1)
-            .collect();
-        let cursor = if entries.len() > limit as usize {
-            entries.truncate(limit as usize);
-            entries.last().map(|(k, _)| k.clone())
-        } else {
-            None
-        };
-        Ok(KvPage { entries, cursor })
-    }
-}
-
-impl BlobStore for MemoryStore {
-    type Body = Vec<u8>;
-
-    async fn put_blob(
-        &self,
-        name: &str,
-        upload: BlobUpload<Vec<u8>>,
-    ) -> Result<BlobWritten, S3Error> {
-        self.tick()?;
+    /// What `put_blob` does when nothing fails: R2's checks, then the blob stored.
+    fn store_blob(&self, name: &str, upload: BlobUpload<Vec<u8>>) -> Result<BlobWritten, S3Error> {
         let (bytes, verified) = match upload.filter {
             Some(mut filter) => {
                 let mut out = Vec::new();
@@ -201,6 +154,107 @@ impl BlobStore for MemoryStore {
             verified,
         })
     }
+}
+
+fn injected(call: usize) -> StoreError {
+    StoreError(format!("injected failure at call {call}"))
+}
+
+impl MetaStore for MemoryStore {
+    async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        self.tick()?;
+        Ok(self.kv.borrow().get(name).map(|(v, _)| v.clone()))
+    }
+
+    async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        self.tick()?;
+        assert!(
+            names.len() <= super::GET_MANY_MAX,
+            "bulk read over 100 names"
+        );
+        let kv = self.kv.borrow();
+        Ok(names
+            .iter()
+            .map(|name| kv.get(*name).map(|(v, _)| v.clone()))
+            .collect())
+    }
+
+    async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        assert!(
+            name.len() <= crate::names::KV_NAME_MAX,
+            "KV name over 512 bytes"
+        );
+        self.write(|| {
+            self.kv.borrow_mut().insert(
+                name.to_string(),
+                (value.to_string(), metadata.map(str::to_string)),
+            );
+            Ok(())
+        })
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        self.write(|| {
+            self.kv.borrow_mut().remove(name);
+            Ok(())
+        })
+    }
+
+    /// One call, atomic (nothing else runs between the comparison and the write).
+    async fn put_if(
+        &self,
+        name: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expect: Expect<'_>,
+    ) -> StoreResult<bool> {
+        self.write(|| {
+            let mut kv = self.kv.borrow_mut();
+            let current = kv.get(name).map(|(v, _)| v.as_str());
+            let matches = match expect {
+                Expect::Absent => current.is_none(),
+                Expect::Value(expected) => current == Some(expected),
+            };
+            if matches {
+                kv.insert(
+                    name.to_string(),
+                    (value.to_string(), metadata.map(str::to_string)),
+                );
+            }
+            Ok(matches)
+        })
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        self.tick()?;
+        let kv = self.kv.borrow();
+        let mut entries: Vec<(String, Option<String>)> = kv
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter(|(k, _)| cursor.is_none_or(|c| k.as_str() > c))
+            .map(|(k, (_, m))| (k.clone(), m.clone()))
+            .take(limit as usize + 1)
+            .collect();
+        let cursor = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        Ok(KvPage { entries, cursor })
+    }
+}
+
+impl BlobStore for MemoryStore {
+    type Body = Vec<u8>;
+
+    async fn put_blob(
+        &self,
+        name: &str,
+        upload: BlobUpload<Vec<u8>>,
+    ) -> Result<BlobWritten, S3Error> {
+        self.write(|| self.store_blob(name, upload))
+    }
 
     async fn put_small(
         &self,
@@ -208,22 +262,22 @@ impl BlobStore for MemoryStore {
         bytes: Vec<u8>,
         custom: BTreeMap<String, String>,
     ) -> StoreResult<()> {
-        self.tick()?;
         assert!(
             name.len() <= crate::names::R2_NAME_MAX,
             "R2 name over 1,024 bytes"
         );
-        self.blobs.borrow_mut().insert(
-            name.to_string(),
-            StoredBlob {
-                bytes,
-                uploaded_millis: self.now_millis.get(),
-                custom,
-            },
-        );
-        Ok(())
+        self.write(|| {
+            self.blobs.borrow_mut().insert(
+                name.to_string(),
+                StoredBlob {
+                    bytes,
+                    uploaded_millis: self.now_millis.get(),
+                    custom,
+                },
+            );
+            Ok(())
+        })
     }
-
     async fn get_blob(
         &self,
         name: &str,
@@ -258,12 +312,13 @@ impl BlobStore for MemoryStore {
     }
 
     async fn delete_blobs(&self, names: &[String]) -> StoreResult<()> {
-        self.tick()?;
-        let mut blobs = self.blobs.borrow_mut();
-        for name in names {
-            blobs.remove(name);
-        }
-        Ok(())
+        self.write(|| {
+            let mut blobs = self.blobs.borrow_mut();
+            for name in names {
+                blobs.remove(name);
+            }
+            Ok(())
+        })
     }
 
     async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {

@@ -248,7 +248,7 @@ impl<S: TestStore> Env<S> {
         let name = s3edge::names::object_record(bucket, key);
         futures_executor::block_on(MetaStore::get(self.store.memory(), &name))
             .expect("memory KV get")
-            .and_then(|json| ObjectRecord::from_json(&json))
+            .map(|json| ObjectRecord::from_json(&json).expect("a readable record"))
     }
 
     pub fn create_bucket(&self, bucket: &str) -> Resp {
