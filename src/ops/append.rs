@@ -80,7 +80,15 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     record.last_modified_millis = ctx.now_millis;
     // Another write of the key between the read and the commit moved the end: this append's
     // position is no longer the object's length (and the record built here is stale).
-    if !commit(ctx, bucket, &record, previous.as_ref(), &[blob.clone()]).await? {
+    if !commit(
+        ctx,
+        bucket,
+        &record,
+        previous.as_ref(),
+        std::slice::from_ref(&blob),
+    )
+    .await?
+    {
         discard_blob(ctx, &blob).await;
         return Err(S3Error::new(ErrorCode::PositionNotEqualToLength)
             .detail("Position", position.to_string()));
