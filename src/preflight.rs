@@ -6,6 +6,7 @@
 //! answer; otherwise the body is wanted. Nothing is ever written.
 
 use crate::error::S3Error;
+use crate::listing::{ListQuery, ListResult};
 use crate::request::RequestHead;
 use crate::store::{
     BlobListOptions, BlobPage, BlobStore, BlobUpload, BlobWritten, Expect, FormSplit, KvPage,
@@ -111,6 +112,14 @@ impl<S: MetaStore> MetaStore for Preflight<'_, S> {
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
         self.inner.list(prefix, cursor, limit).await
+    }
+
+    fn lists_objects(&self) -> bool {
+        self.inner.lists_objects()
+    }
+
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        self.inner.list_objects(bucket, query).await
     }
 }
 

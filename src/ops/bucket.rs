@@ -116,7 +116,7 @@ pub async fn delete_bucket<S: MetaStore + BlobStore>(
 ) -> OpResult<S::Body> {
     let record = owned_bucket(ctx, call).await?;
     let bucket = call.bucket();
-    let probe = listing::list_page(
+    let probe = listing::list_objects(
         ctx.store,
         bucket,
         &ListQuery {

@@ -107,7 +107,7 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
         None => marker.clone().filter(|m| !m.is_empty()),
     };
     let bucket_record = owned_bucket(ctx, call).await?;
-    let page = listing::list_page(
+    let page = listing::list_objects(
         ctx.store,
         call.bucket(),
         &ListQuery {

@@ -150,7 +150,11 @@ pub async fn update_record<S: MetaStore>(
         let mut record = stored.record;
         change(&mut record)?;
         let expect = Expect::Value(&stored.raw);
-        if store.put_if(&name, &record.to_json(), None, expect).await? {
+        let listed = put::listing_metadata(store, &record);
+        if store
+            .put_if(&name, &record.to_json(), listed.as_deref(), expect)
+            .await?
+        {
             return Ok(Some(record));
         }
     }

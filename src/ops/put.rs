@@ -383,10 +383,20 @@ pub async fn commit<S: MetaStore + BlobStore>(
     fresh: &[String],
 ) -> Result<bool, S3Error> {
     let record_name = names::object_record(bucket, &record.key);
-    let written = match write_index_entry(ctx, bucket, record).await {
+    let listed = listing_metadata(ctx.store, record);
+    let indexed = match ctx.store.lists_objects() {
+        true => Ok(()),
+        false => write_index_entry(ctx, bucket, record).await,
+    };
+    let written = match indexed {
         Ok(()) => ctx
             .store
-            .put_if(&record_name, &record.to_json(), None, expectation(previous))
+            .put_if(
+                &record_name,
+                &record.to_json(),
+                listed.as_deref(),
+                expectation(previous),
+            )
             .await
             .map_err(S3Error::from),
         Err(err) => Err(err),
@@ -431,6 +441,10 @@ async fn restore_index_entry<S: MetaStore + BlobStore>(
     key: &str,
     current: Option<&ObjectRecord>,
 ) -> Result<(), S3Error> {
+    if ctx.store.lists_objects() {
+        // The record is the listing: nothing beside it to put back.
+        return Ok(());
+    }
     match current {
         Some(record) => write_index_entry(ctx, bucket, record).await,
         None => BlobStore::delete_blobs(
@@ -440,6 +454,14 @@ async fn restore_index_entry<S: MetaStore + BlobStore>(
         .await
         .map_err(S3Error::from),
     }
+}
+
+/// The metadata an object's record carries: its listing entry, where the store lists objects
+/// from their records.
+pub fn listing_metadata<S: MetaStore>(store: &S, record: &ObjectRecord) -> Option<String> {
+    store
+        .lists_objects()
+        .then(|| crate::listing::sorted::Entry::of(record).to_json())
 }
 
 pub async fn write_index_entry<S: MetaStore + BlobStore>(

@@ -64,7 +64,7 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
     let version_id_marker = head.query_param("version-id-marker").unwrap_or_default();
     let start_after = start_after(Some(&key_marker), Some(&version_id_marker))?;
     let bucket_record = owned_bucket(ctx, call).await?;
-    let page = listing::list_page(
+    let page = listing::list_objects(
         ctx.store,
         call.bucket(),
         &ListQuery {

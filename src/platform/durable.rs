@@ -3,6 +3,8 @@
 //! call to the object holding its names. An object runs one call at a time and answers it from
 //! one SQL statement, so every read sees every earlier write and `put_if` is atomic.
 
+use crate::listing::sorted::{self, Entry, Start};
+use crate::listing::{ListQuery, ListResult};
 use crate::store::catalog::{self, Answer, Command, Expected};
 use crate::store::{Expect, KvPage, MetaStore, StoreError, StoreResult};
 use serde::Deserialize;
@@ -36,12 +38,16 @@ impl DurableObject for MetaCatalog {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
         // Byte order (SQLite's BINARY collation compares UTF-8 bytes), as KV lists names.
-        if let Err(err) = sql.exec(
+        // `sort_key` is an object record's full S3 key: listings read it in key order.
+        let schema = [
             "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, \
-             metadata TEXT) WITHOUT ROWID",
-            None,
-        ) {
-            worker::console_error!("s3edge catalog: cannot create its table: {err}");
+             metadata TEXT, sort_key TEXT) WITHOUT ROWID",
+            "CREATE INDEX IF NOT EXISTS meta_by_key ON meta (sort_key)",
+        ];
+        for statement in schema {
+            if let Err(err) = sql.exec(statement, None) {
+                worker::console_error!("s3edge catalog: cannot set up its table: {err}");
+            }
         }
         MetaCatalog { sql }
     }
@@ -86,23 +92,25 @@ impl MetaCatalog {
                 metadata,
                 expect,
             } => {
+                let sort_key = SqlStorageValue::from(sort_key_of(&name, metadata.as_deref()));
                 let metadata = SqlStorageValue::from(metadata);
                 let (query, bindings) = match expect {
                     None => (
-                        "INSERT INTO meta (name, value, metadata) VALUES (?, ?, ?) \
+                        "INSERT INTO meta (name, value, metadata, sort_key) VALUES (?, ?, ?, ?) \
                          ON CONFLICT (name) DO UPDATE SET value = excluded.value, \
-                         metadata = excluded.metadata RETURNING name",
-                        vec![text(&name), text(&value), metadata],
+                         metadata = excluded.metadata, sort_key = excluded.sort_key \
+                         RETURNING name",
+                        vec![text(&name), text(&value), metadata, sort_key],
                     ),
                     Some(Expected::Absent) => (
-                        "INSERT INTO meta (name, value, metadata) VALUES (?, ?, ?) \
+                        "INSERT INTO meta (name, value, metadata, sort_key) VALUES (?, ?, ?, ?) \
                          ON CONFLICT (name) DO NOTHING RETURNING name",
-                        vec![text(&name), text(&value), metadata],
+                        vec![text(&name), text(&value), metadata, sort_key],
                     ),
                     Some(Expected::Value(old)) => (
-                        "UPDATE meta SET value = ?, metadata = ? WHERE name = ? AND value = ? \
-                         RETURNING name",
-                        vec![text(&value), metadata, text(&name), text(&old)],
+                        "UPDATE meta SET value = ?, metadata = ?, sort_key = ? \
+                         WHERE name = ? AND value = ? RETURNING name",
+                        vec![text(&value), metadata, sort_key, text(&name), text(&old)],
                     ),
                 };
                 let written: Vec<serde_json::Value> = self.sql.exec(query, bindings)?.to_array()?;
@@ -150,8 +158,80 @@ impl MetaCatalog {
                     ..Answer::default()
                 })
             }
+            Command::ListObjects {
+                prefix,
+                delimiter,
+                start_after,
+                max_keys,
+            } => {
+                let query = ListQuery {
+                    prefix,
+                    delimiter,
+                    start_after,
+                    max_keys,
+                };
+                let end = catalog::prefix_end(&query.prefix);
+                let result = sorted::page(&query, |start, limit| {
+                    self.read_keys(start, end.as_deref(), limit)
+                })?;
+                Ok(Answer {
+                    page: Some(result.into()),
+                    ..Answer::default()
+                })
+            }
         }
     }
+
+    /// Up to `limit` listing entries in key order from `start`, below `end`.
+    fn read_keys(
+        &self,
+        start: &Start,
+        end: Option<&str>,
+        limit: usize,
+    ) -> worker::Result<Vec<Entry>> {
+        let (op, from) = match start {
+            Start::Including(key) => (">=", key),
+            Start::After(key) => (">", key),
+        };
+        let mut bindings = vec![SqlStorageValue::from(from.as_str())];
+        let below = match end {
+            Some(end) => {
+                bindings.push(SqlStorageValue::from(end));
+                " AND sort_key < ?"
+            }
+            None => "",
+        };
+        bindings.push(SqlStorageValue::from(limit as i64));
+        let rows: Vec<MetadataRow> = self
+            .sql
+            .exec(
+                &format!(
+                    "SELECT metadata FROM meta WHERE sort_key {op} ?{below} ORDER BY sort_key LIMIT ?"
+                ),
+                bindings,
+            )?
+            .to_array()?;
+        rows.into_iter()
+            .map(|row| {
+                serde_json::from_str(row.metadata.as_deref().unwrap_or_default())
+                    .map_err(|err| worker::Error::RustError(format!("listing entry: {err}")))
+            })
+            .collect()
+    }
+}
+
+/// An object record's full key, from the listing entry it carries.
+fn sort_key_of(name: &str, metadata: Option<&str>) -> Option<String> {
+    if !name.starts_with("object") {
+        return None;
+    }
+    let entry: Entry = serde_json::from_str(metadata?).ok()?;
+    Some(entry.key)
+}
+
+#[derive(Deserialize)]
+struct MetadataRow {
+    metadata: Option<String>,
 }
 
 /// The Worker's side: each call is one request to one object.
@@ -239,6 +319,15 @@ impl MetaStore for DurableMeta {
             .call(catalog::shard_of_prefix(prefix), &command)
             .await?;
         Ok(answer.into_page())
+    }
+
+    fn lists_objects(&self) -> bool {
+        true
+    }
+
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        let answer = self.call(bucket, &Command::list_objects(query)).await?;
+        Ok(answer.page.unwrap_or_default().into())
     }
 }
 

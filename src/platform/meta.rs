@@ -4,6 +4,7 @@ use super::durable::{DurableMeta, CATALOG_BINDING};
 use super::kv::KvMeta;
 use super::META_BINDING;
 use crate::context::MetaStoreKind;
+use crate::listing::{ListQuery, ListResult};
 use crate::store::{Expect, KvPage, MetaStore, StoreResult};
 use worker::Env;
 
@@ -73,6 +74,17 @@ impl MetaStore for super::Platform {
         match &self.meta {
             Meta::Kv(kv) => kv.list(prefix, cursor, limit).await,
             Meta::Durable(objects) => objects.list(prefix, cursor, limit).await,
+        }
+    }
+
+    fn lists_objects(&self) -> bool {
+        matches!(self.meta, Meta::Durable(_))
+    }
+
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.list_objects(bucket, query).await,
+            Meta::Durable(objects) => objects.list_objects(bucket, query).await,
         }
     }
 }

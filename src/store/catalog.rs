@@ -3,6 +3,8 @@
 //! answers that pass between them. Pure: `platform::durable` runs them on SQLite storage.
 
 use super::{Expect, KvPage};
+use crate::listing::sorted::Entry;
+use crate::listing::{ListItem, ListQuery, ListResult};
 use serde::{Deserialize, Serialize};
 
 /// The object holding the names that belong to no bucket (`owner/…`, `sweep/…`). Bucket names
@@ -53,6 +55,77 @@ pub enum Command {
         cursor: Option<String>,
         limit: u32,
     },
+    /// One listing page of the bucket's objects, from their records in key order.
+    ListObjects {
+        prefix: String,
+        delimiter: Option<String>,
+        start_after: Option<String>,
+        max_keys: usize,
+    },
+}
+
+impl Command {
+    pub fn list_objects(query: &ListQuery) -> Command {
+        Command::ListObjects {
+            prefix: query.prefix.clone(),
+            delimiter: query.delimiter.clone(),
+            start_after: query.start_after.clone(),
+            max_keys: query.max_keys,
+        }
+    }
+}
+
+/// One item of a listing page as it travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Item {
+    #[serde(rename = "o")]
+    Object(Entry),
+    #[serde(rename = "p")]
+    Prefix(String),
+}
+
+/// A listing page as it travels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub truncated: bool,
+    pub resume_after: Option<String>,
+}
+
+impl From<ListResult> for Page {
+    fn from(result: ListResult) -> Page {
+        let items = result
+            .items
+            .into_iter()
+            .map(|item| match item {
+                ListItem::Object(object) => Item::Object(Entry::from_listed(object)),
+                ListItem::CommonPrefix(prefix) => Item::Prefix(prefix),
+            })
+            .collect();
+        Page {
+            items,
+            truncated: result.is_truncated,
+            resume_after: result.resume_after,
+        }
+    }
+}
+
+impl From<Page> for ListResult {
+    fn from(page: Page) -> ListResult {
+        let items = page
+            .items
+            .into_iter()
+            .map(|item| match item {
+                Item::Object(entry) => ListItem::Object(entry.into_listed()),
+                Item::Prefix(prefix) => ListItem::CommonPrefix(prefix),
+            })
+            .collect();
+        ListResult {
+            items,
+            is_truncated: page.truncated,
+            resume_after: page.resume_after,
+        }
+    }
 }
 
 /// [`Expect`] as it travels.
@@ -87,6 +160,9 @@ pub struct Answer {
     /// `List`: where the next page starts, when one follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// `ListObjects`: the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<Page>,
 }
 
 impl Answer {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::listing::sorted::{self, Entry, Start};
 use crate::post::form::{self, FileEnd, Scan};
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -45,12 +46,22 @@ pub struct MemoryStore {
     /// Size of the slices a filtered upload is fed in (exercises streaming).
     pub slice: Cell<usize>,
     pub now_millis: Cell<i64>,
+    /// Lists objects from their records, as the Durable-Object store does (no R2 index).
+    lists_objects: Cell<bool>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         let store = MemoryStore::default();
         store.slice.set(7);
+        store
+    }
+
+    /// A store that behaves as the Durable-Object metadata store: atomic conditional writes
+    /// (as always here) and listings read from the records in key order.
+    pub fn listing_from_records() -> Self {
+        let store = Self::new();
+        store.lists_objects.set(true);
         store
     }
 
@@ -81,6 +92,11 @@ impl MemoryStore {
 
     pub fn blob_bytes(&self, name: &str) -> Option<Vec<u8>> {
         self.blobs.borrow().get(name).map(|b| b.bytes.clone())
+    }
+
+    /// The metadata stored beside a KV value.
+    pub fn kv_metadata(&self, name: &str) -> Option<String> {
+        self.kv.borrow().get(name).and_then(|(_, m)| m.clone())
     }
 
     pub fn kv_names(&self) -> Vec<String> {
@@ -242,6 +258,38 @@ impl MetaStore for MemoryStore {
             None
         };
         Ok(KvPage { entries, cursor })
+    }
+
+    fn lists_objects(&self) -> bool {
+        self.lists_objects.get()
+    }
+
+    /// One call, as the Durable-Object store answers a page in one request.
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        self.tick()?;
+        let kv = self.kv.borrow();
+        let mut entries: Vec<Entry> = [format!("object/{bucket}/"), format!("object#/{bucket}/")]
+            .iter()
+            .flat_map(|prefix| {
+                kv.range(prefix.clone()..)
+                    .take_while(move |(name, _)| name.starts_with(prefix.as_str()))
+            })
+            .filter_map(|(_, (_, metadata))| serde_json::from_str(metadata.as_deref()?).ok())
+            .filter(|entry: &Entry| entry.key.starts_with(query.prefix.as_str()))
+            .collect();
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        let read = |start: &Start, limit: usize| -> StoreResult<Vec<Entry>> {
+            Ok(entries
+                .iter()
+                .filter(|e| match start {
+                    Start::Including(key) => e.key.as_str() >= key.as_str(),
+                    Start::After(key) => e.key.as_str() > key.as_str(),
+                })
+                .take(limit)
+                .cloned()
+                .collect())
+        };
+        sorted::page(query, read)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod memory;
 use crate::body::BodyFilter;
 use crate::checksum::VerifiedBody;
 use crate::error::S3Error;
+use crate::listing::{ListQuery, ListResult};
 use crate::post::form::FormHead;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -78,6 +79,20 @@ pub trait MetaStore {
         Ok(matches)
     }
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage>;
+    /// Whether this store lists a bucket's objects from their records ([`Self::list_objects`]),
+    /// which then carry their listing entry (`listing::sorted::Entry`) as metadata. Where it
+    /// does not, listings read the R2 listing index that writes keep beside the records.
+    fn lists_objects(&self) -> bool {
+        false
+    }
+    /// One listing page of `bucket`'s objects, read from their records (only where
+    /// [`Self::lists_objects`]).
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        let _ = (bucket, query);
+        Err(StoreError(
+            "this metadata store does not list objects".into(),
+        ))
+    }
 }
 
 /// What a blob write must carry besides the bytes.

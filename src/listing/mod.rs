@@ -1,10 +1,27 @@
-//! One page of a bucket listing read from the R2 listing index: prefix, delimiter, start-after and
-//! max-keys as ListObjects/ListObjectsV2 define them. A page costs a bounded number of R2 `list`
+//! One page of a bucket listing (prefix, delimiter, start-after and max-keys as
+//! ListObjects/ListObjectsV2 define them), from the metadata store where it lists objects
+//! (`sorted`), else read from the R2 listing index. A page costs a bounded number of R2 `list`
 //! calls (about eleven for 1,000 keys, as R2 returns at most 100 entries per call with metadata)
 //! whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
 
+pub mod sorted;
+
 use crate::names;
-use crate::store::{BlobEntry, BlobListOptions, BlobStore, StoreResult};
+use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};
+
+/// One page of a bucket's objects, from wherever the store keeps them in key order: the
+/// metadata store's records where it lists them (Durable Objects), else the R2 listing index.
+pub async fn list_objects<S: MetaStore + BlobStore>(
+    store: &S,
+    bucket: &str,
+    query: &ListQuery,
+) -> StoreResult<ListResult> {
+    if store.lists_objects() {
+        store.list_objects(bucket, query).await
+    } else {
+        list_page(store, bucket, query).await
+    }
+}
 
 /// Metadata fields of an index entry (R2 custom metadata, at most 2 KiB in all).
 pub mod field {
