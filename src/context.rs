@@ -8,7 +8,7 @@ use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
 use crate::authz::Principal;
 use crate::error::{ErrorCode, S3Error};
-use crate::record::{BucketRecord, ObjectRecord};
+use crate::record::{BucketRecord, ObjectRecord, StoredRecord};
 use crate::request::RequestHead;
 use crate::router::{Route, RouterConfig};
 use crate::website::host::WebsiteHosts;
@@ -135,6 +135,9 @@ pub struct Access {
     pub bucket: Option<BucketRecord>,
     /// The object's record, for the operations that read it (`Operation::reads_object_record`).
     pub object: Option<ObjectRecord>,
+    /// For a write over the object (`Operation::overwrites_object`): what its key held when
+    /// the bucket's record was read (`Some(None)`: nothing), for the commit to expect.
+    pub previous: Option<Option<StoredRecord>>,
 }
 
 /// Rejects requests the S3 semantics of which we cannot honour yet, before they change anything.

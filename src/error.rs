@@ -324,7 +324,9 @@ impl S3Error {
     /// Logs the cause of an InternalError answered to request `request_id` (the other codes
     /// are the client's to read).
     pub fn log_if_internal(&self, request_id: &str) {
-        if self.code == ErrorCode::InternalError {
+        // A preflight's stop comes back as an internal error, but is none.
+        if self.code == ErrorCode::InternalError && !self.message.ends_with(crate::preflight::STOP)
+        {
             log_error(&format!(
                 "s3edge {request_id} InternalError: {}",
                 self.message

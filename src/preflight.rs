@@ -15,6 +15,9 @@ use crate::store::{
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+/// Why a preflight stops the handler: not a failure, and never logged as one.
+pub const STOP: &str = "preflight: the request goes on with its body";
+
 /// The request header a front sets to ask for a preflight, and the answer header saying
 /// `continue` (send the body) or `final` (this is the answer).
 pub const HEADER: &str = "x-s3edge-preflight";
@@ -66,7 +69,7 @@ impl<'a, S> Preflight<'a, S> {
 
     fn stop(&self) -> StoreError {
         self.body_wanted.set(true);
-        StoreError("preflight: the request goes on with its body".into())
+        StoreError(STOP.into())
     }
 
     fn stop_s3(&self) -> S3Error {
@@ -112,6 +115,17 @@ impl<S: MetaStore> MetaStore for Preflight<'_, S> {
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
         self.inner.list(prefix, cursor, limit).await
+    }
+
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        if self.active {
+            return (0, Err(self.stop()));
+        }
+        self.inner.delete_many(names).await
+    }
+
+    fn get_many_max(&self) -> usize {
+        self.inner.get_many_max()
     }
 
     fn lists_objects(&self) -> bool {

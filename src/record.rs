@@ -283,6 +283,14 @@ impl ObjectRecord {
     }
 }
 
+/// An object's record as stored: parsed, and the exact value it was read from, which a
+/// conditional write (`MetaStore::put_if`) expects to find still there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub record: ObjectRecord,
+    pub raw: String,
+}
+
 impl BucketRecord {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("records serialise")

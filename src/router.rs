@@ -230,6 +230,17 @@ impl Operation {
         }
     }
 
+    /// Writes over an object, and its deletion: its record is read with the bucket's (not for
+    /// authorization: for the commit, which expects the key to still hold it, and for the
+    /// blobs a delete retires).
+    pub fn overwrites_object(self) -> bool {
+        use Operation::*;
+        matches!(
+            self,
+            PutObject | AppendObject | CopyObject | CompleteMultipartUpload | DeleteObject
+        )
+    }
+
     /// Object operations whose authorization needs the object's record (its owner, ACL and
     /// tags): read in the same storage call as the bucket's.
     pub fn reads_object_record(self) -> bool {

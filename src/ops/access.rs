@@ -13,7 +13,7 @@ use crate::authz::{self, AccessRequest, BucketAccess, ObjectAccess, Principal};
 use crate::context::{Access, Call, Config, Ctx};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::{BucketRecord, ObjectRecord};
+use crate::record::{read_record, BucketRecord, ObjectRecord, StoredRecord};
 use crate::router::{Operation, Scope};
 use crate::store::{BlobStore, MetaStore};
 use std::cell::RefCell;
@@ -51,11 +51,20 @@ async fn load<S: MetaStore + BlobStore>(
         };
     }
     let bucket_name = call.bucket();
-    let (bucket, object) = if operation.reads_object_record() {
-        let (object, bucket) = load_object_and_bucket(ctx.store, bucket_name, call.key()).await?;
-        (bucket, object)
+    let (bucket, object, previous) = if operation.reads_object_record()
+        || operation.overwrites_object()
+    {
+        let (stored, bucket) = load_object_and_bucket(ctx.store, bucket_name, call.key()).await?;
+        match operation.overwrites_object() {
+            true => (bucket, None, Some(stored)),
+            false => (bucket, stored.map(|s| s.record), None),
+        }
     } else {
-        (super::load_bucket(ctx.store, bucket_name).await?, None)
+        (
+            super::load_bucket(ctx.store, bucket_name).await?,
+            None,
+            None,
+        )
     };
     let bucket = bucket.ok_or_else(|| no_such_bucket(bucket_name))?;
     // `x-amz-expected-bucket-owner`: the caller's guard against a bucket that changed hands.
@@ -72,6 +81,7 @@ async fn load<S: MetaStore + BlobStore>(
     Ok(Access {
         bucket: Some(bucket),
         object,
+        previous,
     })
 }
 
@@ -198,14 +208,20 @@ pub async fn load_object_and_bucket<S: MetaStore>(
     store: &S,
     bucket: &str,
     key: &str,
-) -> Result<(Option<ObjectRecord>, Option<BucketRecord>), S3Error> {
+) -> Result<(Option<StoredRecord>, Option<BucketRecord>), S3Error> {
     let object_name = names::object_record(bucket, key);
     let bucket_name = names::bucket_record(bucket);
     let mut found = store
         .get_many(&[object_name.as_str(), bucket_name.as_str()])
         .await?
         .into_iter();
-    let object = super::parse_stored(&object_name, found.next().flatten())?;
+    let object = match found.next().flatten() {
+        Some(raw) => Some(StoredRecord {
+            record: read_record(&object_name, raw.as_bytes())?,
+            raw,
+        }),
+        None => None,
+    };
     let bucket = super::parse_stored(&bucket_name, found.next().flatten())?;
     Ok((object, bucket))
 }

@@ -7,7 +7,7 @@
 use super::put::{
     commit, discard_blob, object_blob_metadata, receive_blob, validate_key, NewAttributes,
 };
-use super::{load_stored, owned_bucket, random_bytes, UploadPlan};
+use super::{owned_bucket, previous_record, random_bytes, UploadPlan};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -43,7 +43,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     }
     let bucket_record = owned_bucket(ctx, call).await?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
-    let previous = load_stored(ctx.store, bucket, key).await?;
+    let previous = previous_record(ctx.store, call).await?;
     let current_length = match previous.as_ref().map(|p| &p.record) {
         Some(record) if record.layout != Layout::Appendable => {
             return Err(S3Error::new(ErrorCode::ObjectNotAppendable));

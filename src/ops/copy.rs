@@ -16,7 +16,7 @@ use super::multipart::{
     StoredPart, MAX_PART_SIZE,
 };
 use super::put::{commit_over, object_blob_metadata, storage_class, validate_key, NewAttributes};
-use super::{access, load_stored, owned_bucket, random_bytes};
+use super::{access, owned_bucket, previous_record, random_bytes};
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
 use crate::conditional::{self, Decision, Preconditions};
@@ -81,6 +81,7 @@ pub async fn load_source<S: MetaStore + BlobStore>(
     let (bucket, key) = parse_copy_source(header)?;
     // Read on the source, as the authorization step decides write on the destination.
     let (record, source_bucket) = access::load_object_and_bucket(ctx.store, &bucket, &key).await?;
+    let record = record.map(|stored| stored.record);
     let source_bucket = source_bucket
         .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", &bucket))?;
     let may = |action: &str, key: Option<&str>, object: Option<&ObjectRecord>| {
@@ -231,7 +232,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             format!("The specified copy source is larger than the maximum allowable size for a copy source: {COPY_MAX}"),
         ));
     }
-    let previous = load_stored(ctx.store, bucket, key).await?;
+    let previous = previous_record(ctx.store, call).await?;
     if onto_itself && previous.as_ref().map(|p| &p.record) != Some(&source.record) {
         return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
     }

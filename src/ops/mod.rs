@@ -30,6 +30,7 @@ use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityE
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
+pub use crate::record::StoredRecord;
 use crate::record::{read_record, BucketRecord, ObjectRecord, Unreadable};
 use crate::store::{BlobStore, Expect, MetaStore, StoreError};
 
@@ -102,14 +103,6 @@ pub async fn load_record<S: MetaStore>(
     Ok(parse_stored(&name, store.get(&name).await?)?)
 }
 
-/// An object's record as stored: parsed, and the exact value it was read from, which a
-/// conditional write ([`MetaStore::put_if`]) expects to find still there.
-#[derive(Debug, Clone)]
-pub struct StoredRecord {
-    pub record: ObjectRecord,
-    pub raw: String,
-}
-
 /// What a write over `previous` (as read; `None`: the key held nothing) expects to find.
 pub fn expectation(previous: Option<&StoredRecord>) -> Expect<'_> {
     previous.map_or(Expect::Absent, |p| Expect::Value(&p.raw))
@@ -127,6 +120,18 @@ pub async fn load_stored<S: MetaStore>(
     };
     let record = read_record(&name, raw.as_bytes())?;
     Ok(Some(StoredRecord { record, raw }))
+}
+
+/// The record a write over the call's key goes over: as the authorization step read it (with
+/// the bucket's, in one call), or read now.
+pub async fn previous_record<S: MetaStore>(
+    store: &S,
+    call: &Call<'_>,
+) -> LoadResult<Option<StoredRecord>> {
+    match &call.access.previous {
+        Some(previous) => Ok(previous.clone()),
+        None => load_stored(store, call.bucket(), call.key()).await,
+    }
 }
 
 /// Tries a read-modify-write of a record at most this many times while other writes of the

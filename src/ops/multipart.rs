@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::put::{commit_over, discard_blob, receive_blob, validate_key, NewAttributes};
 use super::{
-    load_record, load_stored, owned_bucket, random_bytes, read_small_body, LoadResult, UploadPlan,
+    load_record, owned_bucket, previous_record, random_bytes, read_small_body, LoadResult,
+    UploadPlan,
 };
 use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
@@ -576,7 +577,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
             .detail("PartNumber", small.number.to_string())
             .detail("ETag", small.etag.clone()));
     }
-    let previous = load_stored(ctx.store, bucket, key).await?;
+    let previous = previous_record(ctx.store, call).await?;
     let precondition = |current: Option<&ObjectRecord>| {
         conditional::evaluate_write(
             head.header("if-match"),

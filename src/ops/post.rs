@@ -109,7 +109,7 @@ async fn upload<S: MetaStore + BlobStore>(
         principal,
         access: Access {
             bucket: Some(bucket),
-            object: None,
+            ..Access::default()
         },
     };
     access::decide_call(ctx, &call, &call.access)?;

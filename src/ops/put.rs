@@ -3,7 +3,8 @@
 //! (the commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
 use super::{
-    expectation, load_record, load_stored, owned_bucket, random_bytes, StoredRecord, UploadPlan,
+    expectation, load_record, load_stored, owned_bucket, previous_record, random_bytes,
+    StoredRecord, UploadPlan,
 };
 use crate::checksum::ChecksumAlgorithm;
 use crate::conditional;
@@ -89,7 +90,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let bucket_record = owned_bucket(ctx, call).await?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
 
-    let previous = load_stored(ctx.store, bucket, key).await?;
+    let previous = previous_record(ctx.store, call).await?;
     let precondition = |current: Option<&ObjectRecord>| {
         conditional::evaluate_write(
             head.header("if-match"),

@@ -88,7 +88,9 @@ impl<S: MetaStore + BlobStore> Site<'_, '_, S> {
         // A file's record comes with the bucket's; a folder's key is known once the bucket is.
         let first = (!key.is_empty() && !key.ends_with('/')).then_some(key);
         let found = match first {
-            Some(key) => load_object_and_bucket(self.ctx.store, self.bucket, key).await,
+            Some(key) => load_object_and_bucket(self.ctx.store, self.bucket, key)
+                .await
+                .map(|(object, record)| (object.map(|o| o.record), record)),
             None => load_bucket(self.ctx.store, self.bucket)
                 .await
                 .map(|record| (None, record))
@@ -258,6 +260,7 @@ impl<S: MetaStore + BlobStore> Site<'_, '_, S> {
             access: Access {
                 bucket: Some(record.clone()),
                 object,
+                previous: None,
             },
         }
     }

@@ -13,6 +13,9 @@ use worker::{
     SqlStorage, SqlStorageValue, State,
 };
 
+/// Most bound parameters one SQL statement of a Durable Object takes.
+const SQL_PARAMETERS_MAX: usize = 100;
+
 /// The Durable Object namespace binding of the metadata store.
 pub const CATALOG_BINDING: &str = "S3EDGE_CATALOG";
 
@@ -66,14 +69,18 @@ impl MetaCatalog {
         let text = |s: &str| SqlStorageValue::from(s);
         match command {
             Command::Get { names } => {
-                let marks = vec!["?"; names.len()].join(",");
-                let rows: Vec<ValueRow> = self
-                    .sql
-                    .exec(
-                        &format!("SELECT name, value FROM meta WHERE name IN ({marks})"),
-                        names.iter().map(|n| text(n)).collect::<Vec<_>>(),
-                    )?
-                    .to_array()?;
+                let mut rows: Vec<ValueRow> = Vec::new();
+                for chunk in names.chunks(SQL_PARAMETERS_MAX) {
+                    let marks = vec!["?"; chunk.len()].join(",");
+                    rows.extend(
+                        self.sql
+                            .exec(
+                                &format!("SELECT name, value FROM meta WHERE name IN ({marks})"),
+                                chunk.iter().map(|n| text(n)).collect::<Vec<_>>(),
+                            )?
+                            .to_array::<ValueRow>()?,
+                    );
+                }
                 let values = names
                     .iter()
                     .map(|name| {
@@ -118,6 +125,18 @@ impl MetaCatalog {
                     written: !written.is_empty(),
                     ..Answer::default()
                 })
+            }
+            Command::DeleteMany { names } => {
+                // Within one request, and no await between the statements: the object's
+                // writes are committed together (its implicit transaction), all or none.
+                for chunk in names.chunks(SQL_PARAMETERS_MAX) {
+                    let marks = vec!["?"; chunk.len()].join(",");
+                    self.sql.exec(
+                        &format!("DELETE FROM meta WHERE name IN ({marks})"),
+                        chunk.iter().map(|n| text(n)).collect::<Vec<_>>(),
+                    )?;
+                }
+                Ok(Answer::default())
             }
             Command::Delete { name } => {
                 self.sql
@@ -319,6 +338,26 @@ impl MetaStore for DurableMeta {
             .call(catalog::shard_of_prefix(prefix), &command)
             .await?;
         Ok(answer.into_page())
+    }
+
+    /// A DeleteObjects' worth of records in one call.
+    fn get_many_max(&self) -> usize {
+        1000
+    }
+
+    /// One call per run of names that live in one object (one, for a bucket's records).
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        let mut done = 0;
+        for run in names.chunk_by(|a, b| catalog::shard_of(a) == catalog::shard_of(b)) {
+            let command = Command::DeleteMany {
+                names: run.iter().map(|n| n.to_string()).collect(),
+            };
+            if let Err(err) = self.call(catalog::shard_of(run[0]), &command).await {
+                return (done, Err(err));
+            }
+            done += run.len();
+        }
+        (done, Ok(()))
     }
 
     fn lists_objects(&self) -> bool {

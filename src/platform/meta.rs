@@ -77,6 +77,20 @@ impl MetaStore for super::Platform {
         }
     }
 
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        match &self.meta {
+            Meta::Kv(kv) => kv.delete_many(names).await,
+            Meta::Durable(objects) => objects.delete_many(names).await,
+        }
+    }
+
+    fn get_many_max(&self) -> usize {
+        match &self.meta {
+            Meta::Kv(kv) => kv.get_many_max(),
+            Meta::Durable(objects) => objects.get_many_max(),
+        }
+    }
+
     fn lists_objects(&self) -> bool {
         matches!(self.meta, Meta::Durable(_))
     }

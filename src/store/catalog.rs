@@ -50,6 +50,10 @@ pub enum Command {
     Delete {
         name: String,
     },
+    /// Several names of one object, in one transaction.
+    DeleteMany {
+        names: Vec<String>,
+    },
     List {
         prefix: String,
         cursor: Option<String>,

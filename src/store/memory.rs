@@ -185,8 +185,8 @@ impl MetaStore for MemoryStore {
     async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
         self.tick()?;
         assert!(
-            names.len() <= super::GET_MANY_MAX,
-            "bulk read over 100 names"
+            names.len() <= self.get_many_max(),
+            "bulk read over the store's limit"
         );
         let kv = self.kv.borrow();
         Ok(names
@@ -216,7 +216,8 @@ impl MetaStore for MemoryStore {
         })
     }
 
-    /// One call, atomic (nothing else runs between the comparison and the write).
+    /// Atomic (nothing else runs between the comparison and the write). Counted as the read
+    /// and the write it takes on KV, or as the one call of the Durable-Object store.
     async fn put_if(
         &self,
         name: &str,
@@ -224,6 +225,9 @@ impl MetaStore for MemoryStore {
         metadata: Option<&str>,
         expect: Expect<'_>,
     ) -> StoreResult<bool> {
+        if !self.lists_objects.get() {
+            self.tick()?;
+        }
         self.write(|| {
             let mut kv = self.kv.borrow_mut();
             let current = kv.get(name).map(|(v, _)| v.as_str());
@@ -258,6 +262,36 @@ impl MetaStore for MemoryStore {
             None
         };
         Ok(KvPage { entries, cursor })
+    }
+
+    /// KV's one call a name, or the Durable-Object store's one call for them all.
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        if !self.lists_objects.get() {
+            for (done, name) in names.iter().enumerate() {
+                if let Err(err) = self.delete(name).await {
+                    return (done, Err(err));
+                }
+            }
+            return (names.len(), Ok(()));
+        }
+        let deleted = self.write(|| {
+            let mut kv = self.kv.borrow_mut();
+            for name in names {
+                kv.remove(*name);
+            }
+            Ok(())
+        });
+        match deleted {
+            Ok(()) => (names.len(), Ok(())),
+            Err(err) => (0, Err(err)),
+        }
+    }
+
+    fn get_many_max(&self) -> usize {
+        match self.lists_objects.get() {
+            true => 1000,
+            false => super::GET_MANY_MAX,
+        }
     }
 
     fn lists_objects(&self) -> bool {

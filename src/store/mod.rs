@@ -79,6 +79,20 @@ pub trait MetaStore {
         Ok(matches)
     }
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage>;
+    /// Most names one [`Self::get_many`] call reads.
+    fn get_many_max(&self) -> usize {
+        GET_MANY_MAX
+    }
+    /// Deletes several names: what succeeded in order, up to the first failure (Workers KV's
+    /// binding deletes one name a call; a Durable Object deletes a bucket's names in one).
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        for (done, name) in names.iter().enumerate() {
+            if let Err(err) = self.delete(name).await {
+                return (done, Err(err));
+            }
+        }
+        (names.len(), Ok(()))
+    }
     /// Whether this store lists a bucket's objects from their records ([`Self::list_objects`]),
     /// which then carry their listing entry (`listing::sorted::Entry`) as metadata. Where it
     /// does not, listings read the R2 listing index that writes keep beside the records.

@@ -1,0 +1,123 @@
+//! The storage-call budget of each operation (README, "Storage-call budget"), counted over the
+//! in-memory store as KV and R2 would be called, or, with `S3EDGE_TEST_META_STORE=durable-object`,
+//! as the Durable-Object metadata store and R2 would be. Each figure is exact: a change that adds
+//! a storage call to an operation fails here and updates the README's table with it.
+
+mod common;
+
+use common::*;
+
+const BUCKET: &str = "budget";
+
+/// The calls `request` made.
+fn calls(env: &Env, request: impl FnOnce() -> Resp, status: u16) -> usize {
+    let before = env.store.calls();
+    let resp = request();
+    assert_eq!(resp.status, status, "{}", resp.text());
+    env.store.calls() - before
+}
+
+fn durable(env: &Env) -> bool {
+    env.index_entries_for(1) == 0
+}
+
+/// (KV store, Durable-Object store)
+fn budget(env: &Env, kv: usize, durable_object: usize) -> usize {
+    if durable(env) {
+        durable_object
+    } else {
+        kv
+    }
+}
+
+#[test]
+fn single_object_operations() {
+    let env = Env::new();
+    assert_eq!(env.create_bucket(BUCKET).status, 200);
+
+    // The bucket's record (for authorization), the key's (for the commit to expect), the blob,
+    // the listing-index entry (KV only), the record: a read and a write on KV, one call on a
+    // Durable Object.
+    let put = calls(&env, || env.put(BUCKET, "k", b"first"), 200);
+    assert_eq!(put, budget(&env, 5, 3), "PutObject of a new key");
+    // An overwrite also retires the previous blob.
+    let overwrite = calls(&env, || env.put(BUCKET, "k", b"second"), 200);
+    assert_eq!(overwrite, budget(&env, 6, 4), "PutObject over an object");
+    // One bulk read of the object's record and the bucket's, then the blob.
+    let get = calls(&env, || env.get(BUCKET, "k"), 200);
+    assert_eq!(get, 2, "GetObject");
+    let head = calls(
+        &env,
+        || env.req("HEAD", &object_path(BUCKET, "k")).send(),
+        200,
+    );
+    assert_eq!(head, 1, "HeadObject");
+    let tag = calls(
+        &env,
+        || {
+            env.req("PUT", &object_path(BUCKET, "k"))
+                .query("tagging")
+                .body(
+                    b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
+                        .to_vec(),
+                )
+                .send()
+        },
+        200,
+    );
+    // Authorization's bulk read, the read the conditional write expects, the write.
+    assert_eq!(tag, budget(&env, 4, 3), "PutObjectTagging");
+    // The records read together, the record deleted, the blob and index entry in one R2 call.
+    let delete = calls(&env, || env.delete(BUCKET, "k"), 204);
+    assert_eq!(delete, 3, "DeleteObject");
+}
+
+#[test]
+fn delete_objects_of_1000_keys() {
+    let env = Env::new();
+    assert_eq!(env.create_bucket(BUCKET).status, 200);
+    let keys: Vec<String> = (0..1000).map(|i| format!("dir/{i:04}")).collect();
+    for key in &keys {
+        assert_eq!(env.put(BUCKET, key, b"x").status, 200);
+    }
+    let body: String = format!(
+        "<Delete><Quiet>true</Quiet>{}</Delete>",
+        keys.iter()
+            .map(|k| format!("<Object><Key>{k}</Key></Object>"))
+            .collect::<String>()
+    );
+    let made = calls(
+        &env,
+        || {
+            env.req("POST", &format!("/{BUCKET}"))
+                .query("delete")
+                .header("content-md5", &md5_b64(body.as_bytes()))
+                .body(body.clone().into_bytes())
+                .send()
+        },
+        200,
+    );
+    eprintln!("DeleteObjects of 1,000 keys: {made} storage calls");
+    // KV: the bucket's record, ten bulk reads of 100 records, a delete per record (KV's
+    // binding has no batch delete), and R2's two batches (1,000 blobs, 1,000 index entries).
+    // Durable Objects: the bucket's record, the 1,000 records in one read, deleted in one call,
+    // the 1,000 blobs in one R2 batch.
+    assert_eq!(made, budget(&env, 1 + 10 + 1000 + 2, 4));
+    assert!(env.blobs().is_empty(), "{:?}", env.blobs());
+    assert!(env.index_entries().is_empty());
+    let listed = ListPage::parse(&env.list_v2(BUCKET, &[]).text());
+    assert!(listed.contents.is_empty(), "{listed:?}");
+}
+
+#[test]
+fn a_listing_page_of_1000_keys() {
+    let env = Env::new();
+    assert_eq!(env.create_bucket(BUCKET).status, 200);
+    for i in 0..1500 {
+        assert_eq!(env.put(BUCKET, &format!("k{i:05}"), b"x").status, 200);
+    }
+    let page = calls(&env, || env.list_v2(BUCKET, &[]), 200);
+    // The bucket's record, then R2's pages of 100 entries with metadata (ten, and the one
+    // that tells the page is full), or one range read of a Durable Object.
+    assert_eq!(page, budget(&env, 1 + 11, 2), "ListObjectsV2, 1,000 keys");
+}
