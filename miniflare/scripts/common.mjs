@@ -29,8 +29,8 @@ export function settings(env = process.env) {
     // *.localhost to this machine without DNS).
     websiteDomain: env.S3EDGE_WEBSITE_DOMAIN ?? "s3-website.localhost",
     websiteHosts: env.S3EDGE_WEBSITE_HOSTS,
-    // Where records live: "kv" (Workers KV) or "durable-object" (one SQLite Durable Object per bucket).
-    metaStore: env.S3EDGE_META_STORE,
+    // Where records live: "durable-object" (one SQLite Durable Object per bucket) or "kv" (Workers KV).
+    metaStore: env.S3EDGE_META_STORE ?? "durable-object",
   };
 }
 

@@ -11,6 +11,7 @@ const server = await startServer({ stateDir: s.stateDir, port: s.port, bindings:
 });
 console.log(`s3edge is serving S3 at ${server.url}  (ready in ${Date.now() - started} ms)`);
 console.log(`  data:               ${s.stateDir}`);
+console.log(`  metadata store:     ${s.metaStore} (S3EDGE_META_STORE: durable-object or kv)`);
 if (s.users) console.log("  credentials:        from S3EDGE_USERS");
 else {
   console.log(`  AWS_ACCESS_KEY_ID=${s.accessKeyId}`);
