@@ -1,7 +1,8 @@
 //! `MetaStore` on Durable Objects with SQLite storage: the `MetaCatalog` class (one object per
 //! bucket and one for the account, `store::catalog`), and the Worker's side, which sends each
-//! call to the object holding its names. An object runs one call at a time and answers it from
-//! one SQL statement, so every read sees every earlier write and `put_if` is atomic.
+//! call to the object holding its names. An object answers a call with SQL statements run one
+//! after another with no `await` between them, so no other call's statements come between:
+//! every read sees every earlier write, and `put_if` (one statement) is atomic.
 
 use crate::listing::sorted::{self, Entry, Start};
 use crate::listing::{ListQuery, ListResult};
