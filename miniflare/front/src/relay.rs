@@ -161,7 +161,10 @@ fn exchange(
             };
         }
     }
-    if expecting
+    // An empty body that was asked about gets its `100 Continue` too, though nothing is held
+    // back: botocore takes a final answer read while it waits for one as the status line of the
+    // connection's next answer as well, and misreads every answer after it.
+    if head::expects_continue(request)
         && (&*answers)
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .is_err()

@@ -109,10 +109,12 @@ def test_tagging_racing_overwrites_never_brings_back_an_old_version(wide, bucket
 
 @needs_atomic_store
 def test_concurrent_appends_at_one_position_let_one_through(bucket):
-    append = make_appender()
-    append(Bucket=bucket, Key="log", Body=b"head;", Position=0)
+    make_appender()(Bucket=bucket, Key="log", Body=b"head;", Position=0)
+    # An appender keeps its position between signing and sending: one per writer.
+    appenders = [make_appender() for _ in range(8)]
 
     def at_five(i):
+        append = appenders[i]
         return outcome(lambda: append(Bucket=bucket, Key="log", Body=f"writer {i};".encode(), Position=5))
 
     results = run_all(8, at_five)

@@ -36,3 +36,19 @@ def test_an_idle_connection_after_large_transfers_serves_the_next_put(bucket):
     status, _ = exchange("PUT", "after-idle", b"x" * 4096)
     assert status == 200
     conn.close()
+
+
+def test_an_empty_put_keeps_the_connection_readable_for_boto3(bucket):
+    """boto3 asks `Expect: 100-continue` for every PutObject, an empty one too. A final answer
+    that comes while it waits is kept on the connection as the status of its next answer as well
+    (botocore's AWSConnection), so the front answers `100 Continue` to empty bodies too: on one
+    kept-alive connection, each PUT after an empty one must still read its own headers."""
+    import boto3
+    from botocore.config import Config
+
+    one_connection = boto3.client(
+        "s3", endpoint_url=ENDPOINT, config=Config(max_pool_connections=1, retries={"max_attempts": 1})
+    )
+    for i, body in enumerate([b"", b"after the empty one", b"", b"", b"x" * 4096]):
+        answer = one_connection.put_object(Bucket=bucket, Key=f"k{i}", Body=body)
+        assert answer["ETag"] == f'"{hashlib.md5(body).hexdigest()}"', (i, answer["ResponseMetadata"])
