@@ -1,6 +1,7 @@
-// The benchmark's multipart and copy phases, run against s3edge only (the bare R2 pass-through
-// has neither): CompleteMultipartUpload time for parts of two sizes, GET MiB/s of a 100-part
-// object against a single-blob object of the same size, and CopyObject time for two sizes.
+// The benchmark's multipart and copy phases, run against the S3 targets (s3edge on each
+// metadata store, and Miniflare's own S3 endpoint; the bare R2 pass-through has neither):
+// CompleteMultipartUpload time for parts of two sizes, GET MiB/s of a 100-part object against a
+// single-blob object of the same size, and CopyObject time for two sizes.
 // Each phase takes the shared `request(client, method, path, options)` of bench.mjs.
 import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -106,15 +107,20 @@ export async function manyPartGet(request, client, prefix, { parts, partMiB, rep
   return { total, multi, single };
 }
 
-/** CopyObject wall time (ms) of a `mib` MiB object, `reps` times. */
-export async function copyTimes(request, client, prefix, { mib, reps, log }) {
+/**
+ * CopyObject wall time (ms) of a `mib` MiB object, `reps` times. `bucketPath` is the
+ * `/<bucket>` that `x-amz-copy-source` names (it differs from `prefix` where the endpoint sits
+ * under a path of its own, as Miniflare's `/cdn-cgi/local/r2/s3/<bucket>` does).
+ */
+export async function copyTimes(request, client, prefix, { mib, reps, log, bucketPath = prefix }) {
   const source = `${prefix}/copy-src/${mib}`;
+  const copySource = `${bucketPath}/copy-src/${mib}`;
   await expectOk(await request(client, "PUT", source, { body: { length: mib * MIB, chunks: chunks(mib, 9) } }), "PUT copy source");
   const times = [];
   for (let rep = 0; rep < reps; rep++) {
     const target = `${prefix}/copy-dst/${mib}/${rep}`;
     const t0 = performance.now();
-    const r = await request(client, "PUT", target, { extra: { "x-amz-copy-source": source }, text: true });
+    const r = await request(client, "PUT", target, { extra: { "x-amz-copy-source": copySource }, text: true });
     await expectOk(r, "CopyObject");
     times.push(performance.now() - t0);
     await request(client, "DELETE", target);

@@ -1,6 +1,7 @@
 // Website and CORS phases of `npm --prefix miniflare run bench`: a website GET of a 4 KiB public
 // page (anonymous, Host `<bucket>.<website domain>`) and a CORS preflight (`OPTIONS` with
-// Origin and Access-Control-Request-Method), on s3edge and, as the baseline, the bare
+// Origin and Access-Control-Request-Method), on each s3edge target (KV and Durable-Object
+// metadata stores) and, as the baseline, the bare
 // pass-through Worker (a GET of the same bytes from R2; an OPTIONS it answers without storage).
 import { createHash, randomBytes } from "node:crypto";
 
@@ -17,29 +18,32 @@ const policy = (bucket) => JSON.stringify({
 });
 
 /**
- * Publishes the page on both targets and gives each the clients its phases use.
+ * Publishes the page on every target and gives each the clients its phases use.
  * @param request  bench.mjs's request(client, method, path, options)
- * @param s3edge, passthrough  bench targets
+ * @param s3edges  the s3edge bench targets (one per metadata store)
+ * @param passthrough  the pass-through bench target
  * @param bucket   s3edge's bucket
  */
-export async function setUpSite(request, s3edge, passthrough, bucket) {
+export async function setUpSite(request, s3edges, passthrough, bucket) {
   const body = (text) => {
     const bytes = Buffer.from(text);
     return { body: bytes, md5: createHash("md5").update(bytes).digest("base64") };
   };
-  for (const [sub, text] of [["website", WEBSITE_XML], ["policy", policy(bucket)], ["cors", CORS_XML]]) {
-    const b = body(text);
-    const r = await request({ ...s3edge.client, sign: (m, p, h) => ({ ...s3edge.client.sign(m, p, h), "content-md5": b.md5 }) }, "PUT", `/${bucket}?${sub}`, { body: b.body });
-    if (r.status !== 200 && r.status !== 204) throw new Error(`Put bucket ${sub}: ${r.status} ${r.errorText}`);
-  }
   const page = randomBytes(PAGE_SIZE);
-  for (const t of [s3edge, passthrough]) {
+  const unsigned = (m, p, h, extra = {}) => extra;
+  for (const s3edge of s3edges) {
+    for (const [sub, text] of [["website", WEBSITE_XML], ["policy", policy(bucket)], ["cors", CORS_XML]]) {
+      const b = body(text);
+      const r = await request({ ...s3edge.client, sign: (m, p, h) => ({ ...s3edge.client.sign(m, p, h), "content-md5": b.md5 }) }, "PUT", `/${bucket}?${sub}`, { body: b.body });
+      if (r.status !== 200 && r.status !== 204) throw new Error(`${s3edge.name}: Put bucket ${sub}: ${r.status} ${r.errorText}`);
+    }
+    s3edge.siteClient = { ...s3edge.client, host: `${bucket}.${WEBSITE_DOMAIN}:${s3edge.client.port}`, prefix: "", sign: unsigned };
+    s3edge.preflightClient = { ...s3edge.client, sign: unsigned };
+  }
+  for (const t of [...s3edges, passthrough]) {
     const r = await request(t.client, "PUT", `${t.client.prefix}/${PAGE_KEY}`, { body: page });
     if (r.status !== 200) throw new Error(`${t.name}: PUT page ${r.status} ${r.errorText}`);
   }
-  const unsigned = (m, p, h, extra = {}) => extra;
-  s3edge.siteClient = { ...s3edge.client, host: `${bucket}.${WEBSITE_DOMAIN}:${s3edge.client.port}`, prefix: "", sign: unsigned };
-  s3edge.preflightClient = { ...s3edge.client, sign: unsigned };
   passthrough.siteClient = passthrough.client;
   passthrough.preflightClient = { ...passthrough.client, sign: unsigned };
 }

@@ -1,13 +1,17 @@
-// `npm --prefix miniflare run bench`: measures s3edge against a bare R2 pass-through Worker
-// (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd) behind the same local
-// front (miniflare/front), driven by the same keep-alive `http.request` client on 127.0.0.1. Every loop is bounded
-// (by time and by count); the whole run takes about a minute plus the build check.
-// Prints progress, then a Markdown table (see BENCHMARKS.md for what each figure means).
+// `npm --prefix miniflare run bench`: measures s3edge, once with each metadata store (Workers KV,
+// and Durable Objects: `S3EDGE_META_STORE=durable-object`), Miniflare's own S3 endpoint for a
+// local R2 bucket (`/cdn-cgi/local/r2/s3/<bucket>`, from the same Miniflare) and a bare R2
+// pass-through Worker (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd)
+// behind the same local front (miniflare/front), driven by the same keep-alive `http.request`
+// client on 127.0.0.1, the S3 targets with the same SigV4 signer; phases alternate between them.
+// Every loop is bounded (by time and by count); the whole run takes about two and a half
+// minutes plus the build check, and a watchdog ends it.
+// Prints progress, then Markdown tables (see BENCHMARKS.md for what each figure means).
 //
 // Knobs (environment): S3EDGE_BENCH_SECONDS (5), S3EDGE_BENCH_CONCURRENCY (8),
 // S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_COMPARE_REPS (5),
-// S3EDGE_BENCH_MULTIPART (1; 0 skips the
-// multipart and copy phases, which upload about 2.5 GiB and take two to three minutes).
+// S3EDGE_BENCH_MULTIPART (1; 0 skips the multipart and copy phases, which upload about 2.5 GiB
+// per S3 target and take several minutes).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -35,16 +39,24 @@ const MAX_SMALL_OPS = 200_000; // count bound of a timed phase, whatever the dur
 const CHUNK = 1024 * 1024; // the big bodies are streamed in 1 MiB pieces
 const BUCKET = "bench";
 const REQUEST_TIMEOUT_MS = 120_000;
+/** Where Miniflare serves its own S3 endpoint for R2 buckets given `s3Credentials`. */
+const MINIFLARE_S3_PATH = "/cdn-cgi/local/r2/s3";
+const MINIFLARE_VERSION = JSON.parse(fs.readFileSync(path.join(MINIFLARE_DIR, "node_modules", "miniflare", "package.json"), "utf8")).version;
+/** The targets, in the order of the table's columns: headings, and short names for the ratios. */
+const LABELS = { s3edge: "s3edge (KV)", "s3edge-do": "s3edge (Durable Objects)", "miniflare-s3": "Miniflare S3 endpoint", "pass-through": "pass-through" };
+const SHORT = { s3edge: "KV", "s3edge-do": "DO", "miniflare-s3": "Miniflare S3", "pass-through": "pass-through" };
 const CLK_TCK = Number(output("getconf", ["CLK_TCK"]) ?? 100) || 100;
 
 const startedAt = performance.now();
 const log = (message) => console.log(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
-// A last resort against a hang: every phase is bounded, this bounds the sum.
+// A last resort against a hang: every phase is bounded, this bounds the sum (the multipart and
+// copy phases, on three targets, take several minutes more).
+const WATCHDOG_MINUTES = MULTIPART ? 40 : 15;
 const watchdog = setTimeout(() => {
-  console.error("[bench] gave up after 15 minutes");
+  console.error(`[bench] gave up after ${WATCHDOG_MINUTES} minutes`);
   process.exit(2);
-}, 900_000);
+}, WATCHDOG_MINUTES * 60_000);
 watchdog.unref();
 
 // ---------------------------------------------------------------- processes: pids, CPU, RSS, pinning
@@ -111,11 +123,12 @@ function affinityOf(pid) {
   return [...lists].join(" ");
 }
 
-// ---------------------------------------------------------------- HTTP client (shared by both servers)
+// ---------------------------------------------------------------- HTTP client (shared by every server)
 
 /**
  * @param {string} url      the server's base URL
- * @param {string} prefix   path prefix of every key ("/bench" for s3edge, "" for the pass-through)
+ * @param {string} prefix   path prefix of every key ("/bench" for s3edge, "/cdn-cgi/local/r2/s3/bench" for
+ *                          Miniflare's S3 endpoint, "" for the pass-through)
  * @param {Function} sign   (method, path, host) → extra headers
  */
 function makeClient(url, prefix, sign) {
@@ -155,7 +168,8 @@ function request(client, method, pathname, { body, hash = false, text = false, e
         res.on("error", reject);
       },
     );
-    req.on("error", reject);
+    // Which request failed, and on which server (a bare "socket hang up" names neither).
+    req.on("error", (err) => reject(new Error(`${method} ${client.host}${pathname}: ${err.message}`, { cause: err })));
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${pathname} timed out`)));
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
@@ -261,6 +275,20 @@ async function smallGet(target) {
       const r = await request(target.client, "GET", keyPath(target.client, `small/${keys[i % keys.length]}`));
       if (r.status !== 200) return `GET ${r.status} ${r.errorText}`;
       if (r.bytes !== SMALL) return `GET returned ${r.bytes} bytes, expected ${SMALL}`;
+      return null;
+    }),
+  );
+  return { ...res, opsPerSec: res.ok / res.elapsed };
+}
+
+async function smallHead(target) {
+  const keys = target.smallKeys;
+  if (keys.length === 0) throw new Error(`${target.name}: no 4 KiB objects to look up`);
+  const res = await measured(target, () =>
+    closedLoop(async (i) => {
+      const r = await request(target.client, "HEAD", keyPath(target.client, `small/${keys[i % keys.length]}`));
+      if (r.status !== 200) return `HEAD ${r.status}`;
+      if (r.headers["content-length"] !== String(SMALL)) return `HEAD answered Content-Length ${r.headers["content-length"]}, expected ${SMALL}`;
       return null;
     }),
   );
@@ -519,23 +547,46 @@ try {
 }
 
 const sign = createSigner({ accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY });
+const s3edgeBindings = {
+  S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY, S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
+};
+const passthroughScript = path.join(MINIFLARE_DIR, "bench", "passthrough.mjs");
 const targets = [];
 let sampler = null;
-const rows = [];
+let miniflareS3Skipped = null; // why Miniflare's own S3 endpoint was not measured, when it was not
 try {
-  targets.push(
-    await startTarget(
-      "s3edge",
-      { bindings: { S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY, S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN } },
-      `/${BUCKET}`,
-      sign,
-    ),
-  );
-  targets.push(
-    await startTarget("pass-through", { bindings: {}, scriptPath: path.join(MINIFLARE_DIR, "bench", "passthrough.mjs") }, "", () => ({})),
-  );
-  const [s3edge, passthrough] = targets;
-  for (const t of targets) log(`${t.name}: ${t.client.host} (workerd pid ${t.pid}, ${pinning && !t.pinned ? "taskset failed, " : ""}its threads may run on CPU ${affinityOf(t.pid)}; this process on CPU ${affinityOf(process.pid)})`);
+  const started = async (kind, ...args) => Object.assign(await startTarget(...args), { kind });
+  targets.push(await started("s3edge", "s3edge", { bindings: s3edgeBindings }, `/${BUCKET}`, sign));
+  targets.push(await started("s3edge", "s3edge-do", { bindings: { ...s3edgeBindings, S3EDGE_META_STORE: "durable-object" } }, `/${BUCKET}`, sign));
+  // Miniflare's own S3 endpoint: an instance of its own (so its own workerd, whose CPU is read
+  // like the others'), holding one R2 bucket with S3 credentials and, as its Worker, the
+  // pass-through script, which the endpoint's requests never reach: Miniflare's entry worker
+  // answers `/cdn-cgi/local/r2/s3/...` itself. So the front relays to that entry socket.
+  let mfS3 = null;
+  try {
+    mfS3 = await started("s3", "miniflare-s3", {
+      bindings: {}, scriptPath: passthroughScript, frontToEntry: true,
+      r2Buckets: { S3EDGE_BLOBS: { id: BUCKET, s3Credentials: { accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY } } },
+    }, `${MINIFLARE_S3_PATH}/${BUCKET}`, sign);
+    targets.push(mfS3);
+    const probe = await request(mfS3.client, "HEAD", `${MINIFLARE_S3_PATH}/${BUCKET}`);
+    if (probe.status !== 200) {
+      miniflareS3Skipped = `Miniflare ${MINIFLARE_VERSION} answered a signed HEAD ${MINIFLARE_S3_PATH}/${BUCKET} (HeadBucket) with ${probe.status}, so it has no S3 endpoint for r2Buckets with s3Credentials`;
+    }
+  } catch (err) {
+    miniflareS3Skipped = `Miniflare ${MINIFLARE_VERSION} did not serve an R2 bucket with s3Credentials: ${err.message}`;
+  }
+  if (miniflareS3Skipped && mfS3) {
+    targets.splice(targets.indexOf(mfS3), 1);
+    await stopTarget(mfS3);
+  }
+  if (miniflareS3Skipped) log(`Miniflare S3 endpoint: skipped: ${miniflareS3Skipped}`);
+  targets.push(await started("bare", "pass-through", { bindings: {}, scriptPath: passthroughScript }, "", () => ({})));
+  const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
+  const s3edges = targets.filter((t) => t.kind === "s3edge");
+  const passthrough = byName["pass-through"];
+  const s3edge = byName.s3edge;
+  for (const t of targets) log(`${t.name}: ${t.client.host}${t.client.prefix} (workerd pid ${t.pid}, ${pinning && !t.pinned ? "taskset failed, " : ""}its threads may run on CPU ${affinityOf(t.pid)}; this process on CPU ${affinityOf(process.pid)})`);
 
   sampler = setInterval(() => {
     for (const t of targets) {
@@ -545,34 +596,41 @@ try {
     }
   }, 50);
 
-  const made = await request(s3edge.client, "PUT", `/${BUCKET}`);
-  if (made.status !== 200) throw new Error(`CreateBucket answered ${made.status} ${made.errorText}`);
+  for (const t of s3edges) {
+    const made = await request(t.client, "PUT", `/${BUCKET}`);
+    if (made.status !== 200) throw new Error(`${t.name}: CreateBucket answered ${made.status} ${made.errorText}`);
+  }
 
-  await setUpSite(request, s3edge, passthrough, BUCKET);
+  await setUpSite(request, s3edges, passthrough, BUCKET);
 
-  // Warm-up (not measured): compiles the Worker's code paths on both sides.
+  // Warm-up (not measured): compiles the Worker's code paths on every side.
   for (const t of targets) {
     for (let i = 0; i < 16; i++) {
       const put = await request(t.client, "PUT", keyPath(t.client, `warm/${i}`), { body: randomBytes(SMALL) });
       const get = await request(t.client, "GET", keyPath(t.client, `warm/${i}`));
-      if (put.status !== 200 || get.status !== 200 || get.bytes !== SMALL) {
-        throw new Error(`${t.name}: warm-up failed (PUT ${put.status}, GET ${get.status} ${get.bytes} bytes) ${put.errorText}${get.errorText}`);
+      const head = await request(t.client, "HEAD", keyPath(t.client, `warm/${i}`));
+      if (put.status !== 200 || get.status !== 200 || get.bytes !== SMALL || head.status !== 200) {
+        throw new Error(`${t.name}: warm-up failed (PUT ${put.status}, GET ${get.status} ${get.bytes} bytes, HEAD ${head.status}) ${put.errorText}${get.errorText}`);
       }
     }
   }
 
-  // Phases alternate between the two servers so slow drift on a busy machine hits both alike.
-  const results = { s3edge: {}, "pass-through": {} };
+  // Phases alternate between the servers (in the order of the table's columns) so slow drift on
+  // a busy machine hits all alike. Each phase lists the kinds of target that run it.
+  const every = ["s3edge", "s3", "bare"];
   const phases = [
-    ["put4k", `4 KiB PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut],
-    ["get4k", `4 KiB GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet],
-    ["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut],
-    ["putBigCrc", `${BIG_MIB} MiB PUT + CRC32 ×${REPS}`, bigPutCrc],
-    ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet],
-    ...sitePhases(request, closedLoop, measured, CONCURRENCY, SECONDS),
+    ["put4k", `4 KiB PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut, every],
+    ["get4k", `4 KiB GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet, every],
+    ["head4k", `4 KiB HEAD, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallHead, every],
+    ["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut, every],
+    ["putBigCrc", `${BIG_MIB} MiB PUT + CRC32 ×${REPS}`, bigPutCrc, every],
+    ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet, every],
+    // Website and CORS are s3edge's own (Miniflare's endpoint has neither).
+    ...sitePhases(request, closedLoop, measured, CONCURRENCY, SECONDS).map((phase) => [...phase, ["s3edge", "bare"]]),
   ];
-  for (const [id, label, fn] of phases) {
-    for (const t of targets) {
+  const results = Object.fromEntries(targets.map((t) => [t.name, {}]));
+  for (const [id, label, fn, kinds] of phases) {
+    for (const t of targets.filter((x) => kinds.includes(x.kind))) {
       const r = await fn(t);
       results[t.name][id] = r;
       if (r.opsPerSec !== undefined) {
@@ -591,7 +649,7 @@ try {
 
   // What the front costs: the same large transfers through it and straight to workerd's own
   // port, alternating rep by rep (so that drift on the machine hits both alike), each side on
-  // keys of its own.
+  // keys of its own. On s3edge (KV) alone: the front is the same for every target.
   const frontSide = { ...s3edge, name: "s3edge via front", bigKey: "cmp-front", bigSha: [], bigBytesVerified: [] };
   const straight = {
     ...s3edge, name: "s3edge straight", bigKey: "cmp-straight", client: makeClient(s3edge.innerUrl, `/${BUCKET}`, sign),
@@ -614,10 +672,9 @@ try {
     }
   }
   straight.client.agent.destroy();
-  const direct = compared.direct;
 
   // boto3 through the front, then straight to workerd (the Expect: 100-continue wait).
-  log("boto3 put_object (4 KiB, file-like body), 3 times through the front, 3 times straight to workerd");
+  log("boto3 put_object (4 KiB, file-like body) on s3edge (KV), 3 times through the front, 3 times straight to workerd");
   const boto3 = async (url, label, what) => {
     try {
       const r = await boto3Puts(url, label);
@@ -633,69 +690,82 @@ try {
   const viaFront = await boto3(s3edge.server.url, "front", "through the front");
   const viaDirect = await boto3(s3edge.innerUrl, "direct", "straight to workerd");
 
-  // Multipart and copy (s3edge only).
-  const mp = {};
+  // Multipart and copy, on every S3 target, phase by phase, alternating between them.
+  const s3Targets = targets.filter((t) => t.kind !== "bare");
+  const mp = Object.fromEntries(s3Targets.map((t) => [t.name, {}]));
   if (MULTIPART) {
-    const opts = { log, reps: REPS };
-    log("multipart and copy phases (s3edge only)");
-    mp.complete5 = await completeTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, parts: 20, partMiB: 5 });
-    mp.complete50 = await completeTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, parts: 20, partMiB: 50 });
-    mp.get = await manyPartGet(request, s3edge.client, `/${BUCKET}`, {
-      ...opts, parts: 100, partMiB: 5, measure: (fn) => measured(s3edge, fn),
-    });
-    mp.copy1 = await copyTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, mib: 1 });
-    mp.copy256 = await copyTimes(request, s3edge.client, `/${BUCKET}`, { ...opts, mib: 256 });
+    log(`multipart and copy phases (${s3Targets.map((t) => t.name).join(", ")})`);
+    const steps = [
+      ["complete5", (t, opts) => completeTimes(request, t.client, t.client.prefix, { ...opts, parts: 20, partMiB: 5 })],
+      ["complete50", (t, opts) => completeTimes(request, t.client, t.client.prefix, { ...opts, parts: 20, partMiB: 50 })],
+      ["get", (t, opts) => manyPartGet(request, t.client, t.client.prefix, { ...opts, parts: 100, partMiB: 5, measure: (fn) => measured(t, fn) })],
+      ["copy1", (t, opts) => copyTimes(request, t.client, t.client.prefix, { ...opts, mib: 1, bucketPath: `/${BUCKET}` })],
+      ["copy256", (t, opts) => copyTimes(request, t.client, t.client.prefix, { ...opts, mib: 256, bucketPath: `/${BUCKET}` })],
+    ];
+    for (const [id, fn] of steps) {
+      for (const t of s3Targets) {
+        mp[t.name][id] = await fn(t, { reps: REPS, log: (message) => log(`  ${t.name.padEnd(12)} ${message.trim()}`) });
+      }
+    }
   }
 
   clearInterval(sampler);
   sampler = null;
   const hwm = Object.fromEntries(targets.map((t) => [t.name, statusKiB(t.pid, "VmHWM")]));
 
-  // ------------------------------------------------------------ table
-  const a = results.s3edge;
-  const b = results["pass-through"];
-  const row = (figure, x, y, digits = 1, straightX) =>
-    rows.push([figure, fmt(x, digits), fmt(y, digits), ratio(x, y),
-      straightX === undefined ? "–" : fmt(straightX, digits), straightX === undefined ? "–" : ratio(x, straightX)]);
-  row("4 KiB PUT ops/s", a.put4k.opsPerSec, b.put4k.opsPerSec, 0);
-  row("4 KiB PUT latency p50 (ms)", a.put4k.p50, b.put4k.p50, 2);
-  row("4 KiB PUT latency p99 (ms)", a.put4k.p99, b.put4k.p99, 2);
-  row("4 KiB GET ops/s", a.get4k.opsPerSec, b.get4k.opsPerSec, 0);
-  row("4 KiB GET latency p50 (ms)", a.get4k.p50, b.get4k.p50, 2);
-  row("4 KiB GET latency p99 (ms)", a.get4k.p99, b.get4k.p99, 2);
-  row("website GET 4 KiB ops/s (pass-through: a plain GET)", a.site4k.opsPerSec, b.site4k.opsPerSec, 0);
-  row("website GET 4 KiB latency p50 (ms)", a.site4k.p50, b.site4k.p50, 2);
-  row("CORS preflight ops/s (pass-through: answered without storage)", a.preflight.opsPerSec, b.preflight.opsPerSec, 0);
-  row("CORS preflight latency p50 (ms)", a.preflight.p50, b.preflight.p50, 2);
-  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, median(a.putBig.rates), median(b.putBig.rates), 0);
-  row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, median(a.putBigCrc.rates), median(b.putBigCrc.rates), 0);
-  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, median(a.getBig.rates), median(b.getBig.rates), 0);
-  const front = compared.front;
-  const compare = (figure, f, d, digits = 0) =>
-    rows.push([figure, fmt(f, digits), "–", "–", fmt(d, digits), ratio(f, d)]);
-  compare(`${BIG_MIB} MiB PUT MiB/s, alternating with straight (median of ${COMPARE_REPS})`, median(front.putBig.rates), median(direct.putBig.rates));
-  compare(`${BIG_MIB} MiB GET MiB/s, alternating with straight (median of ${COMPARE_REPS})`, median(front.getBig.rates), median(direct.getBig.rates));
-  row("workerd CPU ms / 4 KiB PUT", a.put4k.workerdCpuMs / a.put4k.ok, b.put4k.workerdCpuMs / b.put4k.ok, 3);
-  row("workerd CPU ms / 4 KiB GET", a.get4k.workerdCpuMs / a.get4k.ok, b.get4k.workerdCpuMs / b.get4k.ok, 3);
-  row("workerd CPU ms / website GET 4 KiB", a.site4k.workerdCpuMs / a.site4k.ok, b.site4k.workerdCpuMs / b.site4k.ok, 3);
-  row("workerd CPU ms / CORS preflight", a.preflight.workerdCpuMs / a.preflight.ok, b.preflight.workerdCpuMs / b.preflight.ok, 3);
-  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.workerdCpuMs / REPS, b.putBig.workerdCpuMs / REPS, 0);
-  row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, a.putBigCrc.workerdCpuMs / REPS, b.putBigCrc.workerdCpuMs / REPS, 0);
-  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, a.getBig.workerdCpuMs / REPS, b.getBig.workerdCpuMs / REPS, 0);
-  row("client (Node) CPU ms / 4 KiB PUT", a.put4k.nodeCpuMs / a.put4k.ok, b.put4k.nodeCpuMs / b.put4k.ok, 3);
-  row("client (Node) CPU ms / 4 KiB GET", a.get4k.nodeCpuMs / a.get4k.ok, b.get4k.nodeCpuMs / b.get4k.ok, 3);
-  row("front CPU ms / 4 KiB PUT", a.put4k.frontCpuMs / a.put4k.ok, b.put4k.frontCpuMs / b.put4k.ok, 3);
-  row("front CPU ms / 4 KiB GET", a.get4k.frontCpuMs / a.get4k.ok, b.get4k.frontCpuMs / b.get4k.ok, 3);
-  row(`front CPU ms / ${BIG_MIB} MiB PUT`, a.putBig.frontCpuMs / REPS, b.putBig.frontCpuMs / REPS, 0);
-  row(`front CPU ms / ${BIG_MIB} MiB GET`, a.getBig.frontCpuMs / REPS, b.getBig.frontCpuMs / REPS, 0);
-  row("workerd peak RSS (MiB, VmRSS every 50 ms)", s3edge.peakRssKiB / 1024, passthrough.peakRssKiB / 1024, 1);
-  row("workerd VmHWM at the end (MiB)", hwm.s3edge / 1024, hwm["pass-through"] / 1024, 1);
+  // ------------------------------------------------------------ tables
+  const rows = [];
+  const compareTo = passthrough;
+  const ratioCols = targets.filter((t) => t !== compareTo);
+  const row = (figure, pick, digits = 1) => {
+    const value = (t) => pick(results[t.name], t);
+    const base = value(compareTo);
+    const cell = (v) => (v === undefined ? "–" : fmt(v, digits));
+    rows.push([figure, ...targets.map((t) => cell(value(t))), ...ratioCols.map((t) => (value(t) === undefined ? "–" : ratio(value(t), base)))]);
+  };
+  const ops = (id) => (r) => r[id]?.opsPerSec;
+  const lat = (id, p) => (r) => r[id]?.[p];
+  const perOp = (id, field) => (r) => (r[id] ? r[id][field] / r[id].ok : undefined);
+  const perRep = (id, field) => (r) => (r[id] ? r[id][field] / REPS : undefined);
+  const med = (id) => (r) => (r[id] ? median(r[id].rates) : undefined);
+  row("4 KiB PUT ops/s", ops("put4k"), 0);
+  row("4 KiB PUT latency p50 (ms)", lat("put4k", "p50"), 2);
+  row("4 KiB PUT latency p99 (ms)", lat("put4k", "p99"), 2);
+  row("4 KiB GET ops/s", ops("get4k"), 0);
+  row("4 KiB GET latency p50 (ms)", lat("get4k", "p50"), 2);
+  row("4 KiB GET latency p99 (ms)", lat("get4k", "p99"), 2);
+  row("4 KiB HEAD ops/s", ops("head4k"), 0);
+  row("4 KiB HEAD latency p50 (ms)", lat("head4k", "p50"), 2);
+  row("website GET 4 KiB ops/s (pass-through: a plain GET)", ops("site4k"), 0);
+  row("website GET 4 KiB latency p50 (ms)", lat("site4k", "p50"), 2);
+  row("CORS preflight ops/s (pass-through: answered without storage)", ops("preflight"), 0);
+  row("CORS preflight latency p50 (ms)", lat("preflight", "p50"), 2);
+  row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, med("putBig"), 0);
+  row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, med("putBigCrc"), 0);
+  row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, med("getBig"), 0);
+  row("workerd CPU ms / 4 KiB PUT", perOp("put4k", "workerdCpuMs"), 3);
+  row("workerd CPU ms / 4 KiB GET", perOp("get4k", "workerdCpuMs"), 3);
+  row("workerd CPU ms / 4 KiB HEAD", perOp("head4k", "workerdCpuMs"), 3);
+  row("workerd CPU ms / website GET 4 KiB", perOp("site4k", "workerdCpuMs"), 3);
+  row("workerd CPU ms / CORS preflight", perOp("preflight", "workerdCpuMs"), 3);
+  row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, perRep("putBig", "workerdCpuMs"), 0);
+  row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, perRep("putBigCrc", "workerdCpuMs"), 0);
+  row(`workerd CPU ms / ${BIG_MIB} MiB GET`, perRep("getBig", "workerdCpuMs"), 0);
+  row("client (Node) CPU ms / 4 KiB PUT", perOp("put4k", "nodeCpuMs"), 3);
+  row("client (Node) CPU ms / 4 KiB GET", perOp("get4k", "nodeCpuMs"), 3);
+  row("front CPU ms / 4 KiB PUT", perOp("put4k", "frontCpuMs"), 3);
+  row("front CPU ms / 4 KiB GET", perOp("get4k", "frontCpuMs"), 3);
+  row(`front CPU ms / ${BIG_MIB} MiB PUT`, perRep("putBig", "frontCpuMs"), 0);
+  row(`front CPU ms / ${BIG_MIB} MiB GET`, perRep("getBig", "frontCpuMs"), 0);
+  row("workerd peak RSS (MiB, VmRSS every 50 ms)", (r, t) => t.peakRssKiB / 1024, 1);
+  row("workerd VmHWM at the end (MiB)", (r, t) => hwm[t.name] / 1024, 1);
 
   const lines = [];
-  lines.push(`s3edge ${commit}${dirty ? "+dirty" : ""}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}; pinning: ${pinNote}`);
+  lines.push(`s3edge ${commit}${dirty ? "+dirty" : ""}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, Miniflare ${MINIFLARE_VERSION}; pinning: ${pinNote}`);
+  if (miniflareS3Skipped) lines.push("", `Miniflare S3 endpoint: skipped: ${miniflareS3Skipped}`);
   lines.push("");
-  lines.push("| figure | s3edge | pass-through | s3edge / pass-through | s3edge straight to workerd | through the front / straight |");
-  lines.push("|---|---:|---:|---:|---:|---:|");
+  lines.push(`| figure | ${targets.map((t) => LABELS[t.name]).join(" | ")} | ${ratioCols.map((t) => `${SHORT[t.name]} / pass-through`).join(" | ")} |`);
+  lines.push(`|---|${"---:|".repeat(targets.length + ratioCols.length)}`);
   for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
   lines.push("");
   lines.push("| figure | value |");
@@ -703,24 +773,38 @@ try {
   lines.push(`| wasm size, raw (bytes) | ${wasm.length} |`);
   lines.push(`| wasm size, gzip -9 (bytes) | ${wasmGzip} |`);
   lines.push(`| start to first answer, \`node scripts/serve.mjs\` (ms) | ${startup.error ? `failed: ${startup.error}` : fmt(startup.ms, 0)} |`);
-  lines.push(`| boto3 put_object 4 KiB through the front (ms, 3 puts) | ${viaFront.text} |`);
-  lines.push(`| boto3 put_object 4 KiB straight to workerd (ms, 3 puts) | ${viaDirect.text} |`);
-  lines.push(`| ${BIG_MIB} MiB PUT MiB/s, each rep: s3edge / pass-through | ${a.putBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.putBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
-  lines.push(`| ${BIG_MIB} MiB GET MiB/s, each rep: s3edge / pass-through | ${a.getBig.rates.map((x) => fmt(x, 0)).join(", ")} / ${b.getBig.rates.map((x) => fmt(x, 0)).join(", ")} |`);
+  lines.push(`| boto3 put_object 4 KiB through the front, s3edge (KV) (ms, 3 puts) | ${viaFront.text} |`);
+  lines.push(`| boto3 put_object 4 KiB straight to workerd, s3edge (KV) (ms, 3 puts) | ${viaDirect.text} |`);
+  const names = targets.map((t) => SHORT[t.name]).join(" / ");
+  const eachRep = (id) => targets.map((t) => results[t.name][id].rates.map((x) => fmt(x, 0)).join(", ")).join(" / ");
+  lines.push(`| ${BIG_MIB} MiB PUT MiB/s, each rep: ${names} | ${eachRep("putBig")} |`);
+  lines.push(`| ${BIG_MIB} MiB GET MiB/s, each rep: ${names} | ${eachRep("getBig")} |`);
+  const viaFrontAndStraight = (id) => {
+    const f = median(compared.front[id].rates);
+    const d = median(compared.direct[id].rates);
+    return `${fmt(f, 0)} / ${fmt(d, 0)} (${ratio(f, d)})`;
+  };
+  lines.push(`| ${BIG_MIB} MiB PUT MiB/s, s3edge (KV) through the front / straight to workerd (median of ${COMPARE_REPS}, alternating) | ${viaFrontAndStraight("putBig")} |`);
+  lines.push(`| ${BIG_MIB} MiB GET MiB/s, s3edge (KV) through the front / straight to workerd (median of ${COMPARE_REPS}, alternating) | ${viaFrontAndStraight("getBig")} |`);
+  lines.push(`| Miniflare S3 endpoint | ${miniflareS3Skipped ? `skipped: ${miniflareS3Skipped}` : `Miniflare ${MINIFLARE_VERSION}, \`${MINIFLARE_S3_PATH}/${BUCKET}/<key>\`, its entry worker behind the front`} |`);
+  lines.push(`| total bench time (s) | ${fmt((performance.now() - startedAt) / 1000, 0)} |`);
   if (MULTIPART) {
     const ms = (xs) => `${fmt(median(xs), 1)} (${xs.map((x) => fmt(x, 0)).join(", ")})`;
-    const g = mp.get;
-    lines.push(`| CompleteMultipartUpload, 20 parts of 5 MiB (ms, median (each)) | ${ms(mp.complete5)} |`);
-    lines.push(`| CompleteMultipartUpload, 20 parts of 50 MiB (ms, median (each)) | ${ms(mp.complete50)} |`);
-    lines.push(`| Complete time, 50 MiB parts / 5 MiB parts | ${ratio(median(mp.complete50), median(mp.complete5))} |`);
-    lines.push(`| GET ${g.total} MiB in 100 parts of 5 MiB (MiB/s, median of ${REPS}) | ${fmt(median(g.multi.rates), 0)} |`);
-    lines.push(`| GET ${g.total} MiB as one blob (MiB/s, median of ${REPS}) | ${fmt(median(g.single.rates), 0)} |`);
-    lines.push(`| GET MiB/s, 100 parts / one blob | ${ratio(median(g.multi.rates), median(g.single.rates))} |`);
-    lines.push(`| workerd CPU ms per ${g.total} MiB GET, 100 parts / one blob | ${fmt(g.multi.workerdCpuMs / REPS, 0)} / ${fmt(g.single.workerdCpuMs / REPS, 0)} |`);
-    lines.push(`| CopyObject 1 MiB (ms, median (each)) | ${ms(mp.copy1)} |`);
-    lines.push(`| CopyObject 256 MiB (ms, median (each)) | ${ms(mp.copy256)} |`);
+    const mpRow = (figure, cell) => lines.push(`| ${figure} | ${s3Targets.map((t) => cell(mp[t.name])).join(" | ")} |`);
+    const total = mp[s3Targets[0].name].get.total;
+    lines.push("");
+    lines.push(`| multipart and copy | ${s3Targets.map((t) => LABELS[t.name]).join(" | ")} |`);
+    lines.push(`|---|${"---:|".repeat(s3Targets.length)}`);
+    mpRow("CompleteMultipartUpload, 20 parts of 5 MiB (ms, median (each))", (m) => ms(m.complete5));
+    mpRow("CompleteMultipartUpload, 20 parts of 50 MiB (ms, median (each))", (m) => ms(m.complete50));
+    mpRow("Complete time, 50 MiB parts / 5 MiB parts", (m) => ratio(median(m.complete50), median(m.complete5)));
+    mpRow(`GET ${total} MiB in 100 parts of 5 MiB (MiB/s, median of ${REPS})`, (m) => fmt(median(m.get.multi.rates), 0));
+    mpRow(`GET ${total} MiB as one blob (MiB/s, median of ${REPS})`, (m) => fmt(median(m.get.single.rates), 0));
+    mpRow("GET MiB/s, 100 parts / one blob", (m) => ratio(median(m.get.multi.rates), median(m.get.single.rates)));
+    mpRow(`workerd CPU ms per ${total} MiB GET, 100 parts / one blob`, (m) => `${fmt(m.get.multi.workerdCpuMs / REPS, 0)} / ${fmt(m.get.single.workerdCpuMs / REPS, 0)}`);
+    mpRow("CopyObject 1 MiB (ms, median (each))", (m) => ms(m.copy1));
+    mpRow("CopyObject 256 MiB (ms, median (each))", (m) => ms(m.copy256));
   }
-  lines.push(`| total bench time (s) | ${fmt((performance.now() - startedAt) / 1000, 0)} |`);
   console.log(`\n${lines.join("\n")}\n`);
 } catch (err) {
   console.error(`[bench] ${err.stack ?? err.message}`);

@@ -17,8 +17,15 @@ import { BUILD_DIR, FRONT_BIN } from "./common.mjs";
  * @param {boolean} [options.testHooks] answer `/__s3edge/*` on the front (see `testHook`)
  * @param {boolean} [options.preflight] ask the Worker before answering `Expect: 100-continue`
  *        (s3edge answers preflights; another Worker, such as the bench's pass-through, does not)
+ * @param {Array|object} [options.r2Buckets] Miniflare's `r2Buckets` (defaults to the one binding
+ *        `S3EDGE_BLOBS`; the bench gives a bucket `s3Credentials` to get Miniflare's S3 endpoint)
+ * @param {boolean} [options.frontToEntry] the front relays to Miniflare's entry socket (workerd's
+ *        own port, where Miniflare serves `/cdn-cgi/...`) rather than to the Worker's direct socket
  */
-export async function startServer({ stateDir, port, bindings, scriptPath, direct = false, testHooks = false, preflight = !scriptPath }) {
+export async function startServer({
+  stateDir, port, bindings, scriptPath, direct = false, testHooks = false, preflight = !scriptPath,
+  r2Buckets = ["S3EDGE_BLOBS"], frontToEntry = false,
+}) {
   const script = scriptPath ?? path.join(BUILD_DIR, "index.js");
   const mf = new Miniflare({
     modules: true,
@@ -27,7 +34,7 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: "2025-09-01",
     kvNamespaces: ["S3EDGE_META"],
-    r2Buckets: ["S3EDGE_BLOBS"],
+    r2Buckets,
     // The Durable-Object metadata store (used when S3EDGE_META_STORE is "durable-object").
     ...(scriptPath ? {} : { durableObjects: { S3EDGE_CATALOG: { className: "MetaCatalog", useSQLite: true } } }),
     defaultPersistRoot: stateDir,
@@ -44,7 +51,7 @@ export async function startServer({ stateDir, port, bindings, scriptPath, direct
   if (direct) {
     return { url: inner.href.replace(/\/$/, ""), close: () => mf.dispose(), mf };
   }
-  const workerSocket = await mf.unsafeGetDirectURL();
+  const workerSocket = frontToEntry ? inner : await mf.unsafeGetDirectURL();
   const hooks = testHooks ? await startHooks(mf) : null;
   const front = await startFront({
     listen: `127.0.0.1:${port}`,
