@@ -556,7 +556,7 @@ let sampler = null;
 let miniflareS3Skipped = null; // why Miniflare's own S3 endpoint was not measured, when it was not
 try {
   const started = async (kind, ...args) => Object.assign(await startTarget(...args), { kind });
-  targets.push(await started("s3edge", "s3edge", { bindings: s3edgeBindings }, `/${BUCKET}`, sign));
+  targets.push(await started("s3edge", "s3edge", { bindings: { ...s3edgeBindings, S3EDGE_META_STORE: "kv" } }, `/${BUCKET}`, sign));
   targets.push(await started("s3edge", "s3edge-do", { bindings: { ...s3edgeBindings, S3EDGE_META_STORE: "durable-object" } }, `/${BUCKET}`, sign));
   // Miniflare's own S3 endpoint: an instance of its own (so its own workerd, whose CPU is read
   // like the others'), holding one R2 bucket with S3 credentials and, as its Worker, the
