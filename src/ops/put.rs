@@ -1,6 +1,7 @@
 //! PutObject: content headers, user metadata, storage class, conditional writes, and the
-//! write order that never loses the previous object: new blob, then index entry, then record
-//! (the commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
+//! write order that never loses the previous object: new blob, then the index entry (where the
+//! store keeps one), then the record, written only if the key still holds what was read (the
+//! commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
 use super::{
     expectation, load_record, load_stored, owned_bucket, previous_record, random_bytes,
