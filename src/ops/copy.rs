@@ -15,7 +15,10 @@ use super::multipart::{
     load_upload, part_blob_metadata, part_number_param, upload_id_param, write_part_record,
     StoredPart, MAX_PART_SIZE,
 };
-use super::put::{commit_over, object_blob_metadata, storage_class, validate_key, NewAttributes};
+use super::put::{
+    commit_over, object_blob_metadata, storage_class, validate_key, write_precondition,
+    NewAttributes,
+};
 use super::{access, owned_bucket, previous_record, random_bytes};
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
@@ -236,22 +239,15 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     if onto_itself && previous.as_ref().map(|p| &p.record) != Some(&source.record) {
         return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
     }
+    let write_allowed = write_precondition(head);
+    write_allowed(previous.as_ref().map(|p| &p.record))?;
     let precondition = |current: Option<&ObjectRecord>| {
         if onto_itself_shared {
             // The new record was made from the source's: a change since makes it stale.
             return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
         }
-        conditional::evaluate_write(
-            head.header("if-match"),
-            head.header("if-none-match"),
-            current.map(|p| p.etag.as_str()),
-        )
+        write_allowed(current)
     };
-    conditional::evaluate_write(
-        head.header("if-match"),
-        head.header("if-none-match"),
-        previous.as_ref().map(|p| p.record.etag.as_str()),
-    )?;
 
     let mut record = if onto_itself_shared {
         // Same bytes, same blobs: only the record changes.

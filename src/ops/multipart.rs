@@ -14,14 +14,15 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use super::put::{commit_over, discard_blob, receive_blob, validate_key, NewAttributes};
+use super::put::{
+    commit_over, discard_blob, receive_blob, validate_key, write_precondition, NewAttributes,
+};
 use super::{
     load_record, owned_bucket, previous_record, random_bytes, read_small_body, LoadResult,
     UploadPlan,
 };
 use crate::authz::acl::Acl;
 use crate::checksum::{self, ChecksumAlgorithm};
-use crate::conditional;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::crc_combine;
 use crate::error::{ErrorCode, S3Error};
@@ -578,13 +579,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
             .detail("ETag", small.etag.clone()));
     }
     let previous = previous_record(ctx.store, call).await?;
-    let precondition = |current: Option<&ObjectRecord>| {
-        conditional::evaluate_write(
-            head.header("if-match"),
-            head.header("if-none-match"),
-            current.map(|p| p.etag.as_str()),
-        )
-    };
+    let precondition = write_precondition(head);
     precondition(previous.as_ref().map(|p| &p.record))?;
 
     let algorithm = upload.algorithm();

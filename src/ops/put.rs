@@ -92,13 +92,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
 
     let previous = previous_record(ctx.store, call).await?;
-    let precondition = |current: Option<&ObjectRecord>| {
-        conditional::evaluate_write(
-            head.header("if-match"),
-            head.header("if-none-match"),
-            current.map(|p| p.etag.as_str()),
-        )
-    };
+    let precondition = write_precondition(head);
     precondition(previous.as_ref().map(|p| &p.record))?;
 
     let blob = names::blob_name(bucket, &random_bytes());
@@ -327,6 +321,19 @@ pub async fn receive_blob<S: MetaStore + BlobStore>(
 pub fn object_tags(head: &RequestHead) -> Result<TagSet, S3Error> {
     head.header("x-amz-tagging")
         .map_or_else(|| Ok(TagSet::new()), tagging::parse_header)
+}
+
+/// A write's `If-Match` / `If-None-Match`, checked against what the key holds (`None`: nothing).
+pub fn write_precondition(
+    head: &RequestHead,
+) -> impl Fn(Option<&ObjectRecord>) -> Result<(), S3Error> + '_ {
+    move |current| {
+        conditional::evaluate_write(
+            head.header("if-match"),
+            head.header("if-none-match"),
+            current.map(|p| p.etag.as_str()),
+        )
+    }
 }
 
 /// Tries to commit a write at most this many times while other writes of the key keep
