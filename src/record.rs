@@ -291,6 +291,14 @@ pub struct StoredRecord {
     pub raw: String,
 }
 
+impl StoredRecord {
+    /// The record stored under `name` as `raw`.
+    pub fn read(name: &str, raw: String) -> Result<StoredRecord, Unreadable> {
+        let record = read_record(name, raw.as_bytes())?;
+        Ok(StoredRecord { record, raw })
+    }
+}
+
 impl BucketRecord {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("records serialise")

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use s3edge::store::MetaStore;
 
 const BUCKET: &str = "budget";
 
@@ -17,13 +18,9 @@ fn calls(env: &Env, request: impl FnOnce() -> Resp, status: u16) -> usize {
     env.store.calls() - before
 }
 
-fn durable(env: &Env) -> bool {
-    env.index_entries_for(1) == 0
-}
-
 /// (KV store, Durable-Object store)
 fn budget(env: &Env, kv: usize, durable_object: usize) -> usize {
-    if durable(env) {
+    if env.store.lists_objects() {
         durable_object
     } else {
         kv

@@ -13,7 +13,7 @@ use crate::authz::{self, AccessRequest, BucketAccess, ObjectAccess, Principal};
 use crate::context::{Access, Call, Config, Ctx};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::{read_record, BucketRecord, ObjectRecord, StoredRecord};
+use crate::record::{BucketRecord, ObjectRecord, StoredRecord};
 use crate::router::{Operation, Scope};
 use crate::store::{BlobStore, MetaStore};
 use std::cell::RefCell;
@@ -216,10 +216,7 @@ pub async fn load_object_and_bucket<S: MetaStore>(
         .await?
         .into_iter();
     let object = match found.next().flatten() {
-        Some(raw) => Some(StoredRecord {
-            record: read_record(&object_name, raw.as_bytes())?,
-            raw,
-        }),
+        Some(raw) => Some(StoredRecord::read(&object_name, raw)?),
         None => None,
     };
     let bucket = super::parse_stored(&bucket_name, found.next().flatten())?;

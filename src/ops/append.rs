@@ -5,7 +5,7 @@
 //! ObjectNotAppendable. Each append stores only its own bytes, as one more segment blob.
 
 use super::put::{
-    commit, discard_blob, object_blob_metadata, receive_blob, validate_key, NewAttributes,
+    commit, discard_blob, object_blob_metadata, receive_blob, validate_key, Commit, NewAttributes,
 };
 use super::{owned_bucket, previous_record, random_bytes, UploadPlan};
 use crate::context::{Call, Ctx, OpResult, Response};
@@ -80,15 +80,15 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     record.last_modified_millis = ctx.now_millis;
     // Another write of the key between the read and the commit moved the end: this append's
     // position is no longer the object's length (and the record built here is stale).
-    if !commit(
+    let committed = commit(
         ctx,
         bucket,
         &record,
         previous.as_ref(),
         std::slice::from_ref(&blob),
     )
-    .await?
-    {
+    .await?;
+    if let Commit::Superseded(_) = committed {
         discard_blob(ctx, &blob).await;
         return Err(S3Error::new(ErrorCode::PositionNotEqualToLength)
             .detail("Position", position.to_string()));

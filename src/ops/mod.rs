@@ -115,11 +115,10 @@ pub async fn load_stored<S: MetaStore>(
     key: &str,
 ) -> LoadResult<Option<StoredRecord>> {
     let name = names::object_record(bucket, key);
-    let Some(raw) = store.get(&name).await? else {
-        return Ok(None);
-    };
-    let record = read_record(&name, raw.as_bytes())?;
-    Ok(Some(StoredRecord { record, raw }))
+    match store.get(&name).await? {
+        Some(raw) => Ok(Some(StoredRecord::read(&name, raw)?)),
+        None => Ok(None),
+    }
 }
 
 /// The record a write over the call's key goes over: as the authorization step read it (with

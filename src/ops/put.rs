@@ -354,17 +354,11 @@ pub async fn commit_over<S: MetaStore + BlobStore>(
     still_allowed: impl Fn(Option<&ObjectRecord>) -> Result<(), S3Error>,
 ) -> Result<(), S3Error> {
     for _ in 0..COMMIT_ATTEMPTS {
-        if commit(ctx, bucket, record, previous.as_ref(), fresh).await? {
-            return Ok(());
+        match commit(ctx, bucket, record, previous.as_ref(), fresh).await? {
+            Commit::Done => return Ok(()),
+            Commit::Superseded(current) => previous = current.map(|c| *c),
         }
-        let refused = match load_stored(ctx.store, bucket, &record.key).await {
-            Ok(current) => {
-                previous = current;
-                still_allowed(previous.as_ref().map(|p| &p.record)).err()
-            }
-            Err(err) => Some(err.into()),
-        };
-        if let Some(err) = refused {
+        if let Err(err) = still_allowed(previous.as_ref().map(|p| &p.record)) {
             let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
             return Err(err);
         }
@@ -373,12 +367,20 @@ pub async fn commit_over<S: MetaStore + BlobStore>(
     Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
 }
 
+/// What [`commit`] did.
+pub enum Commit {
+    /// The record is the object.
+    Done,
+    /// Another write came first: nothing is committed; what the key holds now.
+    Superseded(Option<Box<StoredRecord>>),
+}
+
 /// Makes a new record the object if the key still holds `previous` (as read; `None`: nothing).
 /// The listing entry goes first, then the record (the commit point: readers switch to the new
 /// bytes; written only if the key still holds what was read, atomically where the store can),
 /// then the previous object's blobs that the new record does not share are retired.
-/// `Ok(false)`: another write came first; nothing is committed, the listing entry is made to
-/// agree with that write, and `fresh` (the blobs written for the new record alone) are left to
+/// `Commit::Superseded`: another write came first; nothing is committed, the listing entry is
+/// made to agree with that write, and `fresh` (the blobs written for the new record alone) are left to
 /// the caller. A failure before the record leaves the old object whole: the entry is put back,
 /// `fresh` removed and the error returned. When it cannot be told whether the record landed,
 /// nothing is undone (the new record may be the object): the cleanup pass then removes
@@ -390,7 +392,7 @@ pub async fn commit<S: MetaStore + BlobStore>(
     record: &ObjectRecord,
     previous: Option<&StoredRecord>,
     fresh: &[String],
-) -> Result<bool, S3Error> {
+) -> Result<Commit, S3Error> {
     let record_name = names::object_record(bucket, &record.key);
     let listed = listing_metadata(ctx.store, record);
     let indexed = match ctx.store.lists_objects() {
@@ -413,9 +415,10 @@ pub async fn commit<S: MetaStore + BlobStore>(
     match written {
         Ok(true) => {}
         Ok(false) => {
-            let current = load_record(ctx.store, bucket, &record.key).await?;
-            restore_index_entry(ctx, bucket, &record.key, current.as_ref()).await?;
-            return Ok(false);
+            let current = load_stored(ctx.store, bucket, &record.key).await?;
+            let held = current.as_ref().map(|c| &c.record);
+            restore_index_entry(ctx, bucket, &record.key, held).await?;
+            return Ok(Commit::Superseded(current.map(Box::new)));
         }
         // The write may have landed although it reported an error (a timeout): then the new
         // object is committed, and undoing the index or the blob would break it.
@@ -440,7 +443,7 @@ pub async fn commit<S: MetaStore + BlobStore>(
         // Leftovers are harmless: cleanup removes blobs no record points to.
         let _ = BlobStore::delete_blobs(ctx.store, &retired).await;
     }
-    Ok(true)
+    Ok(Commit::Done)
 }
 
 /// Makes `key`'s listing entry say what `current` (its record, if any) holds.

@@ -267,12 +267,7 @@ impl MetaStore for MemoryStore {
     /// KV's one call a name, or the Durable-Object store's one call for them all.
     async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
         if !self.lists_objects.get() {
-            for (done, name) in names.iter().enumerate() {
-                if let Err(err) = self.delete(name).await {
-                    return (done, Err(err));
-                }
-            }
-            return (names.len(), Ok(()));
+            return super::delete_each(self, names).await;
         }
         let deleted = self.write(|| {
             let mut kv = self.kv.borrow_mut();
