@@ -1,6 +1,6 @@
 //! `MetaStore` on a Workers KV namespace binding.
 
-use crate::store::{KvPage, MetaStore, StoreError, StoreResult};
+use crate::store::{delete_in_waves, KvPage, MetaStore, StoreError, StoreResult, KV_DELETE_WAVE};
 use wasm_bindgen::{JsCast, JsValue};
 
 fn kv_error(err: worker::kv::KvError) -> StoreError {
@@ -53,6 +53,12 @@ impl MetaStore for KvMeta {
 
     async fn delete(&self, name: &str) -> StoreResult<()> {
         self.kv.delete(name).await.map_err(kv_error)
+    }
+
+    async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        // The binding has no batch delete: many at once, which the runtime queues past its
+        // limit of simultaneous connections.
+        delete_in_waves(self, names, KV_DELETE_WAVE).await
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {

@@ -267,7 +267,7 @@ impl MetaStore for MemoryStore {
     /// KV's one call a name, or the Durable-Object store's one call for them all.
     async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
         if !self.lists_objects.get() {
-            return super::delete_each(self, names).await;
+            return super::delete_in_waves(self, names, super::KV_DELETE_WAVE).await;
         }
         let deleted = self.write(|| {
             let mut kv = self.kv.borrow_mut();

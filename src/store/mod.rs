@@ -272,6 +272,31 @@ pub async fn delete_each<S: MetaStore + ?Sized>(
     (names.len(), Ok(()))
 }
 
+/// How many deletes the KV store has in flight at once in a [`MetaStore::delete_many`].
+pub const KV_DELETE_WAVE: usize = 50;
+
+/// [`MetaStore::delete_many`] for a store without a batch delete: `wave` deletes at a time,
+/// wave after wave, up to the first wave with a failure. The count is of the names before the
+/// first failure (a later name of that wave may be gone too: the caller treats it as still
+/// there, which leaves its blobs to the cleanup pass, never loses data).
+pub async fn delete_in_waves<S: MetaStore + ?Sized>(
+    store: &S,
+    names: &[&str],
+    wave: usize,
+) -> (usize, StoreResult<()>) {
+    let mut done = 0;
+    for names in names.chunks(wave.max(1)) {
+        let outcomes =
+            futures_util::future::join_all(names.iter().map(|name| store.delete(name))).await;
+        if let Some(at) = outcomes.iter().position(Result::is_err) {
+            let failure = outcomes.into_iter().nth(at).expect("a failed delete");
+            return (done + at, failure);
+        }
+        done += names.len();
+    }
+    (done, Ok(()))
+}
+
 /// R2's most names per `delete` call (and entries per `list` call).
 pub const BLOB_BATCH_MAX: usize = 1000;
 
