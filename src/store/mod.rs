@@ -86,7 +86,7 @@ pub trait MetaStore {
     /// Deletes several names: what succeeded in order, up to the first failure (Workers KV's
     /// binding deletes one name a call; a Durable Object deletes a bucket's names in one).
     async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
-        delete_each(self, names).await
+        delete_in_waves(self, names, 1).await
     }
     /// Whether this store lists a bucket's objects from their records ([`Self::list_objects`]),
     /// which then carry their listing entry (`listing::sorted::Entry`) as metadata. Where it
@@ -257,19 +257,6 @@ pub trait BlobStore {
         body: Self::Body,
         split: FormSplit,
     ) -> Result<SplitForm<Self::Body>, S3Error>;
-}
-
-/// [`MetaStore::delete_many`] one name a call, in order, up to the first failure.
-pub async fn delete_each<S: MetaStore + ?Sized>(
-    store: &S,
-    names: &[&str],
-) -> (usize, StoreResult<()>) {
-    for (done, name) in names.iter().enumerate() {
-        if let Err(err) = store.delete(name).await {
-            return (done, Err(err));
-        }
-    }
-    (names.len(), Ok(()))
 }
 
 /// How many deletes the KV store has in flight at once in a [`MetaStore::delete_many`].
