@@ -30,7 +30,16 @@ pub struct Config {
     pub website: WebsiteHosts,
     /// Where bucket and object records live.
     pub meta_store: MetaStoreKind,
+    /// Objects of at most this many bytes written by PutObject are kept in their record, not in
+    /// a blob of their own (`S3EDGE_INLINE_MAX`; 0 keeps every object in a blob).
+    pub inline_max: u64,
 }
+
+/// The default of [`Config::inline_max`].
+pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
+/// The largest [`Config::inline_max`] accepted: a record must stay well within a Durable
+/// Object's 2 MB row and a KV value, base64 and the rest of the record included.
+pub const INLINE_MAX_LIMIT: u64 = 512 * 1024;
 
 /// The metadata store a deployment uses (`S3EDGE_META_STORE`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -190,6 +190,10 @@ impl<S: BlobStore> BlobStore for Preflight<'_, S> {
         self.inner.list_blobs(options).await
     }
 
+    fn body_of_bytes(&self, bytes: Vec<u8>) -> Self::Body {
+        self.inner.body_of_bytes(bytes)
+    }
+
     async fn read_body(&self, body: Self::Body, limit: usize) -> Result<Vec<u8>, S3Error> {
         if self.active {
             return Err(self.stop_s3());

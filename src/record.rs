@@ -8,35 +8,77 @@ use crate::authz::ownership::ObjectOwnership;
 use crate::authz::public_access::PublicAccessBlock;
 use crate::cors::CorsConfiguration;
 use crate::website::WebsiteConfiguration;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// The schema version of the records this code writes and reads. Records written before
+/// The newest schema version of the records this code writes and reads. Records written before
 /// versions were kept have no `v` and are version 1. A release whose records an older one would
-/// misread, or rewrite without what it does not know, raises it.
-pub const RECORD_VERSION: u32 = 1;
+/// misread, or rewrite without what it does not know, raises it, and writes the new version only
+/// on records that need it: version 2 is an object record holding its bytes (`inline`), which
+/// a version-1 reader would take for an object whose blob is missing, and rewrite without them.
+pub const RECORD_VERSION: u32 = 2;
 
-/// The `v` field of a record: always written as [`RECORD_VERSION`]; read, it refuses a version
-/// this code does not know (a record written by a later release may mean what this one would
-/// misread, or drop on rewriting).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Version;
+/// The first version, that of every record without inline bytes.
+const BASE_VERSION: u32 = 1;
+/// The version of an object record holding its bytes.
+const INLINE_VERSION: u32 = 2;
+
+/// The `v` field of a record, written first. Read, it refuses a version this code does not know
+/// (a record written by a later release may mean what this one would misread, or drop on
+/// rewriting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version(u32);
+
+impl Default for Version {
+    fn default() -> Self {
+        Version(BASE_VERSION)
+    }
+}
 
 impl Serialize for Version {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u32(RECORD_VERSION)
+        serializer.serialize_u32(self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match u32::deserialize(deserializer)? {
-            v if (1..=RECORD_VERSION).contains(&v) => Ok(Version),
+            v if (BASE_VERSION..=RECORD_VERSION).contains(&v) => Ok(Version(v)),
             v => Err(D::Error::custom(format!(
                 "record version {v}, this code reads versions 1 to {RECORD_VERSION}"
             ))),
         }
+    }
+}
+
+/// The bytes of a small object kept in its record instead of a blob of its own (see
+/// `S3EDGE_INLINE_MAX`), stored as base64.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct InlineBytes(pub Vec<u8>);
+
+impl fmt::Debug for InlineBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InlineBytes({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for InlineBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&BASE64.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for InlineBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        BASE64
+            .decode(text.as_bytes())
+            .map(InlineBytes)
+            .map_err(|err| D::Error::custom(format!("inline bytes: {err}")))
     }
 }
 
@@ -169,7 +211,7 @@ pub struct ObjectRecord {
     pub version: Version,
     /// The S3 key (kept in full: the KV name may be a hash of it).
     pub key: String,
-    /// R2 name of the bytes.
+    /// R2 name of the bytes; empty when the record holds them (`inline`) or segments do.
     pub blob: String,
     pub size: u64,
     /// Hex digest without quotes.
@@ -208,6 +250,9 @@ pub struct ObjectRecord {
     /// of that upload can be answered as the first one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,
+    /// The bytes of a small object, kept here instead of in a blob (then `blob` is empty).
+    #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
+    pub inline: Option<InlineBytes>,
 }
 
 fn is_single(layout: &Layout) -> bool {
@@ -215,9 +260,11 @@ fn is_single(layout: &Layout) -> bool {
 }
 
 impl ObjectRecord {
-    /// Every R2 blob holding the object's bytes.
+    /// Every R2 blob holding the object's bytes (none when the record holds them).
     pub fn blobs(&self) -> Vec<String> {
-        if self.segments.is_empty() {
+        if self.inline.is_some() {
+            Vec::new()
+        } else if self.segments.is_empty() {
             vec![self.blob.clone()]
         } else {
             self.segments.iter().map(|s| s.blob.clone()).collect()
@@ -226,16 +273,20 @@ impl ObjectRecord {
 
     /// Whether the object's bytes include `blob`.
     pub fn holds(&self, blob: &str) -> bool {
-        if self.segments.is_empty() {
+        if self.inline.is_some() {
+            false
+        } else if self.segments.is_empty() {
             self.blob == blob
         } else {
             self.segments.iter().any(|s| s.blob == blob)
         }
     }
 
-    /// The (blob, size) pieces in byte order.
+    /// The (blob, size) pieces in byte order (none when the record holds the bytes).
     pub fn pieces(&self) -> Vec<(&str, u64)> {
-        if self.segments.is_empty() {
+        if self.inline.is_some() {
+            Vec::new()
+        } else if self.segments.is_empty() {
             vec![(self.blob.as_str(), self.size)]
         } else {
             self.segments
@@ -274,8 +325,33 @@ impl ObjectRecord {
         })
     }
 
+    /// The inline bytes of `range` (inclusive; all of them without), for a record holding them.
+    pub fn inline_bytes(&self, range: Option<(u64, u64)>) -> Option<&[u8]> {
+        let bytes = &self.inline.as_ref()?.0;
+        Some(match range {
+            Some((start, end)) => bytes.get(start as usize..=end as usize)?,
+            None => bytes,
+        })
+    }
+
+    /// The version this record is written with: the first, unless it holds its bytes.
+    fn written_version(&self) -> Version {
+        Version(match self.inline {
+            Some(_) => INLINE_VERSION,
+            None => BASE_VERSION,
+        })
+    }
+
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("records serialise")
+        let version = self.written_version();
+        if self.version == version {
+            return serde_json::to_string(self).expect("records serialise");
+        }
+        let record = ObjectRecord {
+            version,
+            ..self.clone()
+        };
+        serde_json::to_string(&record).expect("records serialise")
     }
 
     pub fn from_json(json: &str) -> serde_json::Result<ObjectRecord> {
@@ -342,10 +418,36 @@ mod tests {
     }
 
     #[test]
+    fn records_holding_their_bytes_are_version_two() {
+        let record = ObjectRecord {
+            key: "k".into(),
+            size: 3,
+            inline: Some(InlineBytes(b"a\x00z".to_vec())),
+            ..ObjectRecord::default()
+        };
+        let json = record.to_json();
+        assert!(json.starts_with(r#"{"v":2,"#), "{json}");
+        assert!(json.contains(r#""d":"YQB6""#), "{json}");
+        let read = ObjectRecord::from_json(&json).unwrap();
+        assert_eq!(read.inline_bytes(None), Some(&b"a\x00z"[..]));
+        assert_eq!(read.inline_bytes(Some((1, 2))), Some(&b"\x00z"[..]));
+        assert!(read.blobs().is_empty() && read.pieces().is_empty());
+        // Without its bytes (a copy made into a blob), the record is version 1 again.
+        let plain = ObjectRecord {
+            inline: None,
+            blob: "blob/b/x".into(),
+            ..read
+        };
+        assert!(plain.to_json().starts_with(r#"{"v":1,"#));
+        let bad = json.replace("YQB6", "not base64!");
+        assert!(ObjectRecord::from_json(&bad).is_err());
+    }
+
+    #[test]
     fn newer_versions_are_refused() {
-        let newer = r#"{"v":2,"key":"k","blob":"b","size":3,"etag":"e","last_modified_millis":7}"#;
+        let newer = r#"{"v":3,"key":"k","blob":"b","size":3,"etag":"e","last_modified_millis":7}"#;
         let err = ObjectRecord::from_json(newer).unwrap_err().to_string();
-        assert!(err.contains("record version 2"), "{err}");
+        assert!(err.contains("record version 3"), "{err}");
         // Wherever the field sits, and on bucket records too.
         let late = r#"{"owner":"o","created_millis":1,"v":99}"#;
         assert!(BucketRecord::from_json(late).is_err());

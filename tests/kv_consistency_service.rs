@@ -26,9 +26,20 @@ struct World {
 }
 
 impl World {
+    /// Objects in blobs of their own, whose records name them: the transcripts show what a
+    /// stale record does when its blob is gone.
     fn new() -> World {
+        let mut world = World::keeping_small_objects_inline();
+        world.env.config.inline_max = 0;
+        world
+    }
+
+    /// Small objects kept in their records (the default `S3EDGE_INLINE_MAX`).
+    fn keeping_small_objects_inline() -> World {
+        let mut env = Env::with_store(EventualStore::new(MemoryStore::new()));
+        env.config.inline_max = s3edge::context::DEFAULT_INLINE_MAX;
         World {
-            env: Env::with_store(EventualStore::new(MemoryStore::new())),
+            env,
             versions: Vec::new(),
             lines: Vec::new(),
         }
@@ -267,6 +278,31 @@ fn an_overwrite_reaches_a_location_that_read_the_old_version_when_its_cache_expi
           11 s  B  GET /photos/cat.jpg                       500 InternalError
           11 s  B  GET /photos?list-type=2                   [cat.jpg v2]
           59 s  B  HEAD /photos/cat.jpg                      200 v1
+          60 s  B  GET /photos/cat.jpg                       200 v2",
+    );
+}
+
+#[test]
+fn a_location_that_read_a_small_object_serves_its_old_bytes_whole_until_its_cache_expires() {
+    let mut w = World::keeping_small_objects_inline();
+    assert_eq!(w.create_bucket(0, "A", ALICE).status, 200);
+    assert_eq!(w.put(0, "A", "v1", &[]).status, 200);
+    assert_eq!(w.get(0, "B").status, 200);
+    assert_eq!(w.put(10, "A", "v2", &[]).status, 200);
+    assert_eq!(w.get(10, "C").status, 200);
+    // B's stale record holds v1's bytes: B answers v1, whole and consistent, not an error.
+    assert_eq!(w.get(11, "B").status, 200);
+    assert_eq!(w.get(59, "B").status, 200);
+    assert_eq!(w.get(60, "B").status, 200);
+    assert!(w.env.blobs().is_empty(), "{:?}", w.env.blobs());
+    w.check(
+        "  0 s  A  PUT /photos (CreateBucket)        200
+           0 s  A  PUT /photos/cat.jpg (v1)                  200 v1
+           0 s  B  GET /photos/cat.jpg                       200 v1
+          10 s  A  PUT /photos/cat.jpg (v2)                  200 v2
+          10 s  C  GET /photos/cat.jpg                       200 v2
+          11 s  B  GET /photos/cat.jpg                       200 v1
+          59 s  B  GET /photos/cat.jpg                       200 v1
           60 s  B  GET /photos/cat.jpg                       200 v2",
     );
 }

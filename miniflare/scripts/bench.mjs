@@ -34,7 +34,10 @@ const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
 /** Repetitions of the large PUT and GET through the front and straight to workerd, alternating. */
 const COMPARE_REPS = Number(process.env.S3EDGE_BENCH_COMPARE_REPS ?? 5);
 const MULTIPART = process.env.S3EDGE_BENCH_MULTIPART !== "0";
-const SMALL = 4096;
+// The small objects' size (`S3EDGE_BENCH_SMALL_KIB`, default 4): how the inline threshold was chosen.
+const SMALL_KIB = Number(process.env.S3EDGE_BENCH_SMALL_KIB ?? 4);
+const SMALL = SMALL_KIB * 1024;
+const SMALL_LABEL = `${SMALL_KIB} KiB`;
 const MAX_SMALL_OPS = 200_000; // count bound of a timed phase, whatever the duration says
 const CHUNK = 1024 * 1024; // the big bodies are streamed in 1 MiB pieces
 const BUCKET = "bench";
@@ -269,7 +272,7 @@ async function smallPut(target) {
 
 async function smallGet(target) {
   const keys = target.smallKeys;
-  if (keys.length === 0) throw new Error(`${target.name}: no 4 KiB objects to read`);
+  if (keys.length === 0) throw new Error(`${target.name}: no ${SMALL_LABEL} objects to read`);
   const res = await measured(target, () =>
     closedLoop(async (i) => {
       const r = await request(target.client, "GET", keyPath(target.client, `small/${keys[i % keys.length]}`));
@@ -283,7 +286,7 @@ async function smallGet(target) {
 
 async function smallHead(target) {
   const keys = target.smallKeys;
-  if (keys.length === 0) throw new Error(`${target.name}: no 4 KiB objects to look up`);
+  if (keys.length === 0) throw new Error(`${target.name}: no ${SMALL_LABEL} objects to look up`);
   const res = await measured(target, () =>
     closedLoop(async (i) => {
       const r = await request(target.client, "HEAD", keyPath(target.client, `small/${keys[i % keys.length]}`));
@@ -549,6 +552,8 @@ try {
 const sign = createSigner({ accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY });
 const s3edgeBindings = {
   S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY, S3EDGE_WEBSITE_DOMAIN: WEBSITE_DOMAIN,
+  // The inline threshold (`S3EDGE_INLINE_MAX`) when set; otherwise the Worker's default.
+  ...(process.env.S3EDGE_INLINE_MAX ? { S3EDGE_INLINE_MAX: process.env.S3EDGE_INLINE_MAX } : {}),
 };
 const passthroughScript = path.join(MINIFLARE_DIR, "bench", "passthrough.mjs");
 const targets = [];
@@ -619,9 +624,9 @@ try {
   // a busy machine hits all alike. Each phase lists the kinds of target that run it.
   const every = ["s3edge", "s3", "bare"];
   const phases = [
-    ["put4k", `4 KiB PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut, every],
-    ["get4k", `4 KiB GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet, every],
-    ["head4k", `4 KiB HEAD, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallHead, every],
+    ["put4k", `${SMALL_LABEL} PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut, every],
+    ["get4k", `${SMALL_LABEL} GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet, every],
+    ["head4k", `${SMALL_LABEL} HEAD, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallHead, every],
     ["putBig", `${BIG_MIB} MiB PUT ×${REPS}`, bigPut, every],
     ["putBigCrc", `${BIG_MIB} MiB PUT + CRC32 ×${REPS}`, bigPutCrc, every],
     ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet, every],
@@ -728,14 +733,14 @@ try {
   const perOp = (id, field) => (r) => (r[id] ? r[id][field] / r[id].ok : undefined);
   const perRep = (id, field) => (r) => (r[id] ? r[id][field] / REPS : undefined);
   const med = (id) => (r) => (r[id] ? median(r[id].rates) : undefined);
-  row("4 KiB PUT ops/s", ops("put4k"), 0);
-  row("4 KiB PUT latency p50 (ms)", lat("put4k", "p50"), 2);
-  row("4 KiB PUT latency p99 (ms)", lat("put4k", "p99"), 2);
-  row("4 KiB GET ops/s", ops("get4k"), 0);
-  row("4 KiB GET latency p50 (ms)", lat("get4k", "p50"), 2);
-  row("4 KiB GET latency p99 (ms)", lat("get4k", "p99"), 2);
-  row("4 KiB HEAD ops/s", ops("head4k"), 0);
-  row("4 KiB HEAD latency p50 (ms)", lat("head4k", "p50"), 2);
+  row(`${SMALL_LABEL} PUT ops/s`, ops("put4k"), 0);
+  row(`${SMALL_LABEL} PUT latency p50 (ms)`, lat("put4k", "p50"), 2);
+  row(`${SMALL_LABEL} PUT latency p99 (ms)`, lat("put4k", "p99"), 2);
+  row(`${SMALL_LABEL} GET ops/s`, ops("get4k"), 0);
+  row(`${SMALL_LABEL} GET latency p50 (ms)`, lat("get4k", "p50"), 2);
+  row(`${SMALL_LABEL} GET latency p99 (ms)`, lat("get4k", "p99"), 2);
+  row(`${SMALL_LABEL} HEAD ops/s`, ops("head4k"), 0);
+  row(`${SMALL_LABEL} HEAD latency p50 (ms)`, lat("head4k", "p50"), 2);
   row("website GET 4 KiB ops/s (pass-through: a plain GET)", ops("site4k"), 0);
   row("website GET 4 KiB latency p50 (ms)", lat("site4k", "p50"), 2);
   row("CORS preflight ops/s (pass-through: answered without storage)", ops("preflight"), 0);
@@ -743,18 +748,18 @@ try {
   row(`${BIG_MIB} MiB PUT MiB/s (median of ${REPS})`, med("putBig"), 0);
   row(`${BIG_MIB} MiB PUT + x-amz-checksum-crc32 MiB/s (median of ${REPS})`, med("putBigCrc"), 0);
   row(`${BIG_MIB} MiB GET MiB/s (median of ${REPS})`, med("getBig"), 0);
-  row("workerd CPU ms / 4 KiB PUT", perOp("put4k", "workerdCpuMs"), 3);
-  row("workerd CPU ms / 4 KiB GET", perOp("get4k", "workerdCpuMs"), 3);
-  row("workerd CPU ms / 4 KiB HEAD", perOp("head4k", "workerdCpuMs"), 3);
+  row(`workerd CPU ms / ${SMALL_LABEL} PUT`, perOp("put4k", "workerdCpuMs"), 3);
+  row(`workerd CPU ms / ${SMALL_LABEL} GET`, perOp("get4k", "workerdCpuMs"), 3);
+  row(`workerd CPU ms / ${SMALL_LABEL} HEAD`, perOp("head4k", "workerdCpuMs"), 3);
   row("workerd CPU ms / website GET 4 KiB", perOp("site4k", "workerdCpuMs"), 3);
   row("workerd CPU ms / CORS preflight", perOp("preflight", "workerdCpuMs"), 3);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT`, perRep("putBig", "workerdCpuMs"), 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB PUT + CRC32`, perRep("putBigCrc", "workerdCpuMs"), 0);
   row(`workerd CPU ms / ${BIG_MIB} MiB GET`, perRep("getBig", "workerdCpuMs"), 0);
-  row("client (Node) CPU ms / 4 KiB PUT", perOp("put4k", "nodeCpuMs"), 3);
-  row("client (Node) CPU ms / 4 KiB GET", perOp("get4k", "nodeCpuMs"), 3);
-  row("front CPU ms / 4 KiB PUT", perOp("put4k", "frontCpuMs"), 3);
-  row("front CPU ms / 4 KiB GET", perOp("get4k", "frontCpuMs"), 3);
+  row(`client (Node) CPU ms / ${SMALL_LABEL} PUT`, perOp("put4k", "nodeCpuMs"), 3);
+  row(`client (Node) CPU ms / ${SMALL_LABEL} GET`, perOp("get4k", "nodeCpuMs"), 3);
+  row(`front CPU ms / ${SMALL_LABEL} PUT`, perOp("put4k", "frontCpuMs"), 3);
+  row(`front CPU ms / ${SMALL_LABEL} GET`, perOp("get4k", "frontCpuMs"), 3);
   row(`front CPU ms / ${BIG_MIB} MiB PUT`, perRep("putBig", "frontCpuMs"), 0);
   row(`front CPU ms / ${BIG_MIB} MiB GET`, perRep("getBig", "frontCpuMs"), 0);
   row("workerd peak RSS (MiB, VmRSS every 50 ms)", (r, t) => t.peakRssKiB / 1024, 1);

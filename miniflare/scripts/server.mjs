@@ -126,6 +126,8 @@ async function startHooks(mf) {
 /** The Worker's vars and secrets for the given harness settings. */
 /** Cleanup settings (see wrangler.toml) taken from the environment when set. */
 export const CLEANUP_VARS = ["S3EDGE_CLEANUP_GRACE_SECONDS", "S3EDGE_CLEANUP_BATCH", "S3EDGE_UPLOAD_EXPIRY_SECONDS"];
+/** Other settings (see wrangler.toml) taken from the environment when set. */
+export const SETTING_VARS = ["S3EDGE_INLINE_MAX"];
 
 export function workerBindings(s) {
   const bindings = {};
@@ -139,7 +141,7 @@ export function workerBindings(s) {
   if (s.websiteDomain) bindings.S3EDGE_WEBSITE_DOMAIN = s.websiteDomain;
   if (s.websiteHosts) bindings.S3EDGE_WEBSITE_HOSTS = s.websiteHosts;
   if (s.metaStore) bindings.S3EDGE_META_STORE = s.metaStore;
-  for (const name of CLEANUP_VARS) if (process.env[name]) bindings[name] = process.env[name];
+  for (const name of [...CLEANUP_VARS, ...SETTING_VARS]) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
 }
 

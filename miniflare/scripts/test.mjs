@@ -44,6 +44,13 @@ if (want("native")) {
   // metadata store does.
   const durable = { ...process.env, S3EDGE_TEST_META_STORE: "durable-object" };
   results.push(["native (Durable-Object store)", await step("native (Durable-Object store)", "cargo", ["test", "--quiet", "--test", "*"], durable)]);
+  // And on both stores with every object in a blob of its own (S3EDGE_INLINE_MAX=0), so that
+  // every service and fault-injection test covers both places an object's bytes can be.
+  for (const [label, store] of [["KV", ""], ["Durable-Object", "durable-object"]]) {
+    const name = `native (${label} store, no inline objects)`;
+    const env = { ...process.env, S3EDGE_TEST_META_STORE: store, S3EDGE_TEST_INLINE_MAX: "0" };
+    results.push([name, await step(name, "cargo", ["test", "--quiet", "--test", "*"], env)]);
+  }
   const front = ["test", "--quiet", "--manifest-path", "miniflare/front/Cargo.toml"];
   results.push(["front (native)", await step("front (native)", "cargo", front, process.env)]);
 }

@@ -5,7 +5,8 @@
 //!
 //! The bytes go from R2 to R2 through the runtime's streams (`pipeTo`), never through wasm
 //! unless a checksum must be computed (`x-amz-checksum-algorithm`, or a part copied into an
-//! upload created with one). An
+//! upload created with one). An object kept in its record (`inline`) is copied with the record,
+//! or streamed from memory into a part. An
 //! object copied onto itself keeps its blobs (only the record changes). Other copies write new
 //! blobs rather than share them: KV and R2 offer no atomic reference count, and a shared blob
 //! could be deleted by one key's overwrite while another key's copy is being committed.
@@ -21,12 +22,12 @@ use super::put::{
 };
 use super::{access, owned_bucket, previous_record, random_bytes};
 use crate::body::BodyFilter;
-use crate::checksum::{BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
+use crate::checksum::{self, BodyVerifier, ChecksumAlgorithm, IntegrityExpectations};
 use crate::conditional::{self, Decision, Preconditions};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
-use crate::record::ObjectRecord;
+use crate::record::{InlineBytes, ObjectRecord};
 use crate::store::{BlobStore, BlobUpload, BlobWritten, MetaStore};
 use crate::xml::CopyObjectResult;
 use std::collections::BTreeMap;
@@ -138,10 +139,14 @@ async fn copy_bytes<S: MetaStore + BlobStore>(
     compute: Option<ChecksumAlgorithm>,
 ) -> Result<BlobWritten, S3Error> {
     let length = range.map_or(source.size, |(start, end)| end - start + 1);
-    let body = ctx
-        .store
-        .open_pieces(pieces_in_range(source, range), length)
-        .await?;
+    let body = match source.inline_bytes(range) {
+        Some(bytes) => ctx.store.body_of_bytes(bytes.to_vec()),
+        None => {
+            ctx.store
+                .open_pieces(pieces_in_range(source, range), length)
+                .await?
+        }
+    };
     let filter = compute.map(|alg| {
         let verifier =
             BodyVerifier::new(&IntegrityExpectations::default()).with_default_checksum(alg);
@@ -249,9 +254,28 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
         write_allowed(current)
     };
 
+    // A whole-object checksum stays true of the same bytes; a composite one describes
+    // parts the copy no longer has.
+    let full_object = source.record.checksum_type.as_deref() != Some("COMPOSITE");
     let mut record = if onto_itself_shared {
         // Same bytes, same blobs: only the record changes.
         source.record.clone()
+    } else if let Some(bytes) = source.record.inline_bytes(None) {
+        // Bytes kept in the record are copied with it: no blob, no R2 call.
+        let checksum = match compute {
+            Some(alg) => Some((alg.as_str().to_string(), checksum::checksum(alg, bytes))),
+            None => source.record.checksum.clone().filter(|_| full_object),
+        };
+        ObjectRecord {
+            inline: Some(InlineBytes(bytes.to_vec())),
+            size: source.record.size,
+            etag: source.record.etag.clone(),
+            checksum,
+            headers: source.record.headers.clone(),
+            user_metadata: source.record.user_metadata.clone(),
+            tags: source.record.tags.clone(),
+            ..ObjectRecord::default()
+        }
     } else {
         let blob = names::blob_name(bucket, &random_bytes());
         let written = copy_bytes(
@@ -263,9 +287,6 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             compute,
         )
         .await?;
-        // A whole-object checksum stays true of the same bytes; a composite one describes
-        // parts the copy no longer has.
-        let full_object = source.record.checksum_type.as_deref() != Some("COMPOSITE");
         let checksum = match computed_checksum(&written) {
             Some((alg, value)) => Some((alg.as_str().to_string(), value)),
             None => source.record.checksum.clone().filter(|_| full_object),
@@ -303,7 +324,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     }
     let fresh = match onto_itself_shared {
         true => Vec::new(),
-        false => vec![record.blob.clone()],
+        false => record.blobs(),
     };
     commit_over(ctx, bucket, &record, previous, &fresh, precondition).await?;
     let result = CopyObjectResult {

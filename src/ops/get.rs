@@ -86,6 +86,16 @@ pub async fn get_object<S: MetaStore + BlobStore>(
         if !with_body || length == 0 {
             return Ok(response);
         }
+        if record.inline.is_some() {
+            let bytes = record
+                .inline_bytes(byte_range)
+                .filter(|bytes| bytes.len() as u64 == length)
+                .ok_or_else(|| {
+                    S3Error::internal("an inline record holds fewer bytes than its size")
+                })?;
+            response.body = Body::Bytes(bytes.to_vec());
+            return Ok(response);
+        }
         let mut pieces = pieces_in_range(&record, byte_range);
         if pieces.len() > 1 {
             // A missing piece part-way (an overwrite retired it) ends the stream in error.

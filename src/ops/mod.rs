@@ -10,6 +10,7 @@ pub mod copy;
 pub mod cors;
 pub mod delete;
 pub mod get;
+pub mod inline;
 pub mod list;
 pub mod multipart;
 pub mod multipart_list;
@@ -24,6 +25,7 @@ pub mod versions;
 pub mod website;
 pub mod website_endpoint;
 
+use crate::auth::chunked::ChunkedDecoder;
 use crate::auth::PayloadMode;
 use crate::body::BodyFilter;
 use crate::checksum::{BodyVerifier, ChecksumAlgorithm, ExpectedValue, IntegrityExpectations};
@@ -269,27 +271,7 @@ impl UploadPlan {
         call: &Call<'_>,
         compute: Option<ChecksumAlgorithm>,
     ) -> Result<UploadPlan, S3Error> {
-        let head = call.head;
-        let mut expect = IntegrityExpectations::from_headers(head)?;
-        let decoder = call.auth.payload.chunked_decoder();
-        if let PayloadMode::Sha256(hash) = &call.auth.payload {
-            expect.payload_sha256 = Some(*hash);
-        }
-        let content_length = match head.header("content-length") {
-            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                S3Error::with_message(
-                    ErrorCode::InvalidArgument,
-                    "Content-Length is not a number.",
-                )
-            })?),
-            None => None,
-        };
-        let length = if decoder.is_some() {
-            expect.decoded_length
-        } else {
-            content_length
-        }
-        .ok_or_else(|| S3Error::new(ErrorCode::MissingContentLength))?;
+        let (expect, decoder, length) = request_framing(call)?;
 
         let header_sha256 = match &expect.checksum {
             Some((ChecksumAlgorithm::Sha256, ExpectedValue::Header(value))) => {
@@ -333,6 +315,52 @@ impl UploadPlan {
             trusted_checksum: None,
         })
     }
+}
+
+impl UploadPlan {
+    /// A plan that checks everything in wasm and computes the MD5 (the ETag): for a body read
+    /// into memory, which R2 does not see (an object kept in its record).
+    pub fn in_wasm(call: &Call<'_>) -> Result<UploadPlan, S3Error> {
+        let (expect, decoder, length) = request_framing(call)?;
+        let verifier = BodyVerifier::new(&expect).with_md5(true);
+        Ok(UploadPlan {
+            length,
+            filter: Some(BodyFilter::new(decoder, verifier, Some(length))),
+            r2_sha256: None,
+            r2_sha256_is_checksum: false,
+            content_md5: None,
+            trusted_checksum: None,
+        })
+    }
+}
+
+/// What a request says of its body: the digests it promises, its aws-chunked decoder if it is
+/// framed so, and its payload length (decoded).
+fn request_framing(
+    call: &Call<'_>,
+) -> Result<(IntegrityExpectations, Option<ChunkedDecoder>, u64), S3Error> {
+    let head = call.head;
+    let mut expect = IntegrityExpectations::from_headers(head)?;
+    let decoder = call.auth.payload.chunked_decoder();
+    if let PayloadMode::Sha256(hash) = &call.auth.payload {
+        expect.payload_sha256 = Some(*hash);
+    }
+    let content_length = match head.header("content-length") {
+        Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+            S3Error::with_message(
+                ErrorCode::InvalidArgument,
+                "Content-Length is not a number.",
+            )
+        })?),
+        None => None,
+    };
+    let length = if decoder.is_some() {
+        expect.decoded_length
+    } else {
+        content_length
+    }
+    .ok_or_else(|| S3Error::new(ErrorCode::MissingContentLength))?;
+    Ok((expect, decoder, length))
 }
 
 fn decode_sha256(b64: &str) -> Result<[u8; 32], S3Error> {

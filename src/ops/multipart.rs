@@ -217,7 +217,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let upload_id = new_upload_id(ctx.now_millis);
     let record = UploadRecord {
-        version: Version,
+        version: Version::default(),
         key: key.to_string(),
         initiated_millis: ctx.now_millis,
         headers: attributes.headers,
@@ -592,7 +592,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     let size: u64 = chosen.iter().map(|p| p.size).sum();
     check_whole_object_claims(call, algorithm, checksum.as_deref(), size)?;
     let record = ObjectRecord {
-        version: Version,
+        version: Version::default(),
         key: key.to_string(),
         blob: String::new(),
         size,
@@ -620,6 +620,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         tags: upload.tags.clone(),
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
+        inline: None,
     };
     // The parts stay the upload's if this fails, for a retried Complete.
     commit_over(ctx, bucket, &record, previous, &[], precondition).await?;

@@ -3,6 +3,7 @@
 //! store keeps one), then the record, written only if the key still holds what was read (the
 //! commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
 
+use super::inline;
 use super::{
     expectation, load_record, load_stored, owned_bucket, previous_record, random_bytes,
     StoredRecord, UploadPlan,
@@ -13,7 +14,7 @@ use crate::context::{require_absent, Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::field;
 use crate::names;
-use crate::record::{ContentHeaders, ObjectRecord};
+use crate::record::{ContentHeaders, InlineBytes, ObjectRecord};
 use crate::request::RequestHead;
 use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore, Piece};
 use crate::tagging::{self, TagSet};
@@ -95,6 +96,23 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let precondition = write_precondition(head);
     precondition(previous.as_ref().map(|p| &p.record))?;
 
+    if framing.is_none() && inline::keeps_inline(ctx, plan.length) {
+        let (bytes, received) = inline::receive_inline(ctx, call, body).await?;
+        let record = ObjectRecord {
+            size: received.size,
+            etag: received.md5_hex,
+            last_modified_millis: ctx.now_millis,
+            checksum: received
+                .checksum
+                .map(|(alg, value)| (alg.as_str().to_string(), value)),
+            owner: Some(owner),
+            acl,
+            inline: Some(InlineBytes(bytes)),
+            ..attributes.into_record(key)
+        };
+        commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
+        return Ok(record);
+    }
     let blob = names::blob_name(bucket, &random_bytes());
     let received =
         match receive_blob(ctx, body, plan, &blob, object_blob_metadata(bucket, key)).await {
@@ -423,7 +441,10 @@ pub async fn commit<S: MetaStore + BlobStore>(
         // The write may have landed although it reported an error (a timeout): then the new
         // object is committed, and undoing the index or the blob would break it.
         Err(err) => match load_record(ctx.store, bucket, &record.key).await {
-            Ok(Some(stored)) if stored.blobs() == record.blobs() && stored.etag == record.etag => {}
+            Ok(Some(stored))
+                if stored.blobs() == record.blobs()
+                    && stored.etag == record.etag
+                    && stored.inline == record.inline => {}
             Ok(_) => {
                 let restored = previous.map(|p| &p.record);
                 let _ = restore_index_entry(ctx, bucket, &record.key, restored).await;
@@ -441,7 +462,9 @@ pub async fn commit<S: MetaStore + BlobStore>(
             .filter(|b| !b.is_empty() && !record.holds(b))
             .collect();
         // Leftovers are harmless: cleanup removes blobs no record points to.
-        let _ = BlobStore::delete_blobs(ctx.store, &retired).await;
+        if !retired.is_empty() {
+            let _ = BlobStore::delete_blobs(ctx.store, &retired).await;
+        }
     }
     Ok(Commit::Done)
 }

@@ -77,6 +77,20 @@ fn config(env: &Env) -> Result<Config, String> {
             Some(value) => MetaStoreKind::parse(&value)
                 .ok_or_else(|| format!("S3EDGE_META_STORE: unknown store {value:?}"))?,
         },
+        inline_max: match var(env, "S3EDGE_INLINE_MAX") {
+            None => crate::context::DEFAULT_INLINE_MAX,
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|max| *max <= crate::context::INLINE_MAX_LIMIT)
+                .ok_or_else(|| {
+                    format!(
+                        "S3EDGE_INLINE_MAX: {value:?} is not a byte count of at most {}",
+                        crate::context::INLINE_MAX_LIMIT
+                    )
+                })?,
+        },
         website: WebsiteHosts::from_settings(
             var(env, "S3EDGE_WEBSITE_DOMAIN").as_deref(),
             var(env, "S3EDGE_WEBSITE_HOSTS").as_deref(),

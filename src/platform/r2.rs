@@ -375,6 +375,12 @@ impl BlobStore for Platform {
         })
     }
 
+    fn body_of_bytes(&self, mut bytes: Vec<u8>) -> JsBody {
+        web_sys::Response::new_with_opt_u8_array(Some(&mut bytes))
+            .ok()
+            .and_then(|response| response.body())
+    }
+
     async fn read_body(&self, body: JsBody, limit: usize) -> Result<Vec<u8>, S3Error> {
         let Some(body) = body else {
             return Ok(Vec::new());

@@ -222,6 +222,10 @@ impl BlobStore for EventualStore {
         self.central.list_blobs(options).await
     }
 
+    fn body_of_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
     async fn read_body(&self, body: Vec<u8>, limit: usize) -> Result<Vec<u8>, S3Error> {
         self.central.read_body(body, limit).await
     }

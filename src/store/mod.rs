@@ -240,6 +240,8 @@ pub trait BlobStore {
     /// another (the runtime moves the bytes; they never enter wasm). A piece found missing
     /// part-way errors the stream.
     async fn open_pieces(&self, pieces: Vec<Piece>, total: u64) -> StoreResult<Self::Body>;
+    /// A body of bytes held in memory (an object kept in its record, copied into a blob).
+    fn body_of_bytes(&self, bytes: Vec<u8>) -> Self::Body;
     /// Reads a small blob (a record kept in R2) into memory with its custom metadata.
     async fn get_small(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn delete_blobs(&self, names: &[String]) -> StoreResult<()>;

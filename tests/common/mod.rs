@@ -123,7 +123,26 @@ impl Env {
     }
 }
 
+/// `S3EDGE_TEST_INLINE_MAX` (bytes) runs the service tests with that `S3EDGE_INLINE_MAX`: `0`
+/// keeps every object in a blob of its own. The default is the Worker's.
+pub fn test_inline_max() -> u64 {
+    std::env::var("S3EDGE_TEST_INLINE_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(s3edge::context::DEFAULT_INLINE_MAX)
+}
+
 impl<S: TestStore> Env<S> {
+    /// Whether a PutObject body of `len` bytes is kept in its record (no blob).
+    pub fn inlines(&self, len: usize) -> bool {
+        len as u64 <= self.config.inline_max
+    }
+
+    /// How many blobs PutObject bodies of these lengths leave, one object each.
+    pub fn blobs_for(&self, lens: &[usize]) -> usize {
+        lens.iter().filter(|len| !self.inlines(**len)).count()
+    }
+
     pub fn with_store(store: S) -> Env<S> {
         let users = Users::from_json(&format!(
             r#"[{{"accessKeyId":"{}","secretAccessKey":"{}","displayName":"alice"}},
@@ -143,6 +162,7 @@ impl<S: TestStore> Env<S> {
                 default_ownership: Default::default(),
                 website: Default::default(),
                 meta_store: Default::default(),
+                inline_max: test_inline_max(),
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),
