@@ -31,6 +31,15 @@ USER2 = (
 BIG_MIB = int(os.environ.get("S3EDGE_BIG_MIB", "1024"))
 MIB = 1024 * 1024
 
+# Objects of at most this many bytes are kept in their record, with no blob (the Worker's
+# S3EDGE_INLINE_MAX; the test server runs with its default unless the environment sets it).
+INLINE_MAX = int(os.environ.get("S3EDGE_INLINE_MAX", 16384))
+
+
+def blob_sized(tag: bytes) -> bytes:
+    """`tag`, padded past INLINE_MAX so that the object gets a blob of its own."""
+    return tag + b"." * max(0, INLINE_MAX + 1 - len(tag))
+
 PATH_STYLE = Config(s3={"addressing_style": "path"})
 
 

@@ -11,7 +11,7 @@ grace of 2 s and an upload expiry of 4 s.
 import os
 import time
 
-from s3e2e import MIB, make_appender, r2_names, sweep
+from s3e2e import INLINE_MAX, MIB, blob_sized, make_appender, r2_names, sweep
 
 GRACE = 2
 UPLOAD_EXPIRY = 4
@@ -109,24 +109,45 @@ def test_complete_keeps_only_listed_parts_and_delete_removes_them(s3, bucket):
 def test_put_over_multipart_object_removes_parts(s3, bucket):
     multipart(s3, bucket, "k", [os.urandom(5 * MIB), b"tail"])
     assert count("part", bucket) == 2
-    s3.put_object(Bucket=bucket, Key="k", Body=b"plain now")
+    s3.put_object(Bucket=bucket, Key="k", Body=blob_sized(b"plain now"))
     assert eventually("part", bucket, 0) == 0
     assert eventually("blob", bucket, 1) == 1
-    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"plain now"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == blob_sized(b"plain now")
 
 
 def test_overwrite_plain_object_keeps_one_blob(s3, bucket):
     for i in range(3):
-        s3.put_object(Bucket=bucket, Key="k", Body=b"version %d" % i)
+        s3.put_object(Bucket=bucket, Key="k", Body=blob_sized(b"version %d" % i))
     time.sleep(GRACE + 0.5)
     sweep()
     assert count("blob", bucket) == 1
-    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"version 2"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == blob_sized(b"version 2")
+
+
+def test_small_objects_are_kept_in_their_record_without_a_blob(s3, bucket):
+    """At most INLINE_MAX bytes: no blob, whatever is done to the object; one byte more: one."""
+    small, large = os.urandom(INLINE_MAX), os.urandom(INLINE_MAX + 1)
+    s3.put_object(Bucket=bucket, Key="small", Body=small)
+    s3.copy_object(Bucket=bucket, Key="small-copy", CopySource={"Bucket": bucket, "Key": "small"})
+    s3.put_object_tagging(Bucket=bucket, Key="small", Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    assert count("blob", bucket) == 0
+    ranged = s3.get_object(Bucket=bucket, Key="small", Range="bytes=100-199")["Body"].read()
+    assert ranged == small[100:200]
+    assert s3.get_object(Bucket=bucket, Key="small-copy")["Body"].read() == small
+    s3.put_object(Bucket=bucket, Key="large", Body=large)
+    assert count("blob", bucket) == 1
+    # Small over large retires the large object's blob; the objects read back whole.
+    s3.put_object(Bucket=bucket, Key="large", Body=small)
+    assert eventually("blob", bucket, 0) == 0
+    time.sleep(GRACE + 0.5)
+    sweep()
+    for key in ("small", "small-copy", "large"):
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == small, key
 
 
 def test_everything_gone_after_delete_and_sweep(s3, bucket):
     append = make_appender()
-    s3.put_object(Bucket=bucket, Key="plain", Body=b"plain object", Tagging="a=1")
+    s3.put_object(Bucket=bucket, Key="plain", Body=blob_sized(b"plain object"), Tagging="a=1")
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "plain"})
     multipart(s3, bucket, "mp", [os.urandom(5 * MIB), b"tail"])
     s3.copy_object(Bucket=bucket, Key="mp-copy", CopySource={"Bucket": bucket, "Key": "mp"})
