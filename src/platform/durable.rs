@@ -56,8 +56,10 @@ impl DurableObject for MetaCatalog {
         MetaCatalog { sql }
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let command: Command = req.json().await?;
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        let command: Command =
+            serde_json::from_slice(&body_bytes(req.inner().array_buffer()?).await?)
+                .map_err(|err| worker::Error::RustError(format!("catalog command: {err}")))?;
         match self.run(command) {
             Ok(answer) => Response::from_json(&answer),
             Err(err) => Response::error(format!("catalog: {err}"), 500),
@@ -276,8 +278,25 @@ impl DurableMeta {
                 response.status_code()
             )));
         }
-        response.json().await.map_err(failed)
+        let response: web_sys::Response = response.into();
+        let bytes = body_bytes(
+            response
+                .array_buffer()
+                .map_err(worker::Error::from)
+                .map_err(failed)?,
+        )
+        .await
+        .map_err(failed)?;
+        serde_json::from_slice(&bytes).map_err(|err| StoreError(format!("catalog {shard}: {err}")))
     }
+}
+
+/// A body read whole by the runtime (`arrayBuffer()`) and copied into wasm once. (workers-rs's
+/// `json()` reads a fetched body chunk by chunk through wasm, or builds a JavaScript object and
+/// converts it field by field: both cost far more for a record holding an object's bytes.)
+async fn body_bytes(array_buffer: js_sys::Promise) -> worker::Result<Vec<u8>> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(array_buffer).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 impl MetaStore for DurableMeta {
