@@ -77,10 +77,13 @@ pub async fn list_uploads<B: BlobStore>(
     let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
     let r2_delimiter = delimiter.filter(|d| prefix_exact && upload_names::delimiter_is_safe(d));
     let mut start_after = (!query.key_marker.is_empty()).then(|| {
+        // The marker is a common prefix already returned (its first delimiter after the prefix
+        // ends it): every key starting with it is grouped there, so none needs reading.
         let rolls_up = delimiter.is_some_and(|d| {
-            query.key_marker.starts_with(query.prefix.as_str())
-                && query.key_marker.ends_with(d)
-                && query.key_marker.len() > query.prefix.len()
+            query
+                .key_marker
+                .strip_prefix(query.prefix.as_str())
+                .is_some_and(|rest| rest.find(d).is_some_and(|at| at + d.len() == rest.len()))
         });
         upload_names::start_after(bucket, &query.key_marker, &query.upload_id_marker, rolls_up)
     });
