@@ -170,3 +170,53 @@ fn a_listing_page_of_1000_keys() {
     // that tells the page is full), or one range read of a Durable Object.
     assert_eq!(page, budget(&env, 1 + 11, 2), "ListObjectsV2, 1,000 keys");
 }
+
+#[test]
+fn a_page_of_1000_multipart_uploads() {
+    let env = Env::new();
+    assert_eq!(env.create_bucket(BUCKET).status, 200);
+    let create = |i: usize| {
+        let resp = env
+            .req("POST", &object_path(BUCKET, &format!("u{i:05}")))
+            .query("uploads")
+            .send();
+        assert_eq!(resp.status, 200, "{}", resp.text());
+    };
+    let page = |query: &str| {
+        calls(
+            &env,
+            || {
+                env.req("GET", &format!("/{BUCKET}"))
+                    .query(&format!("uploads{query}"))
+                    .send()
+            },
+            200,
+        )
+    };
+    let first = calls(
+        &env,
+        || {
+            env.req("POST", &object_path(BUCKET, "u00000"))
+                .query("uploads")
+                .send()
+        },
+        200,
+    );
+    // The bucket's record, the upload's record, its upload-index entry.
+    assert_eq!(first, 3, "CreateMultipartUpload");
+    for i in 1..2100 {
+        create(i);
+    }
+    // The bucket's record, then R2's pages of 100 index entries with metadata (ten, and the one
+    // that tells the page is full), on either metadata store: uploads live in R2.
+    assert_eq!(page(""), 1 + 11, "ListMultipartUploads, 1,000 of 2,100");
+    for i in 2100..4200 {
+        create(i);
+    }
+    assert_eq!(page(""), 1 + 11, "ListMultipartUploads, 1,000 of 4,200");
+    assert_eq!(
+        page("&key-marker=u02500"),
+        1 + 11,
+        "ListMultipartUploads from a key-marker"
+    );
+}

@@ -5,6 +5,8 @@
 //! whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
 
 pub mod sorted;
+pub mod upload_names;
+pub mod uploads;
 
 use crate::names;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};

@@ -10,7 +10,7 @@ use super::{load_bucket, owned_bucket};
 use crate::authz::ownership::ObjectOwnership;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::listing::{self, ListQuery};
+use crate::listing::{self, upload_names, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
 use crate::store::{self, BlobStore, Expect, MetaStore, StoreResult};
@@ -143,7 +143,19 @@ async fn abort_uploads<S: MetaStore + BlobStore>(
     let prefix = names::upload_prefix(bucket);
     for entry in store::list_all(ctx.store, &prefix).await? {
         let upload_id = &entry.name[prefix.len()..];
-        super::multipart::discard_upload(ctx, bucket, upload_id, None).await?;
+        let key = entry.custom.get(super::multipart::upload_field::KEY);
+        super::multipart::discard_upload(ctx, bucket, upload_id, key.map(String::as_str), None)
+            .await?;
+    }
+    // Entries left without a record (a failed Create) go too, so that none is listed if the
+    // name is created again.
+    let leftover: Vec<String> = store::list_all(ctx.store, &upload_names::prefix(bucket))
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for batch in leftover.chunks(store::BLOB_BATCH_MAX) {
+        BlobStore::delete_blobs(ctx.store, batch).await?;
     }
     Ok(())
 }

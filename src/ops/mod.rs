@@ -21,6 +21,7 @@ pub mod public_access;
 pub mod put;
 pub mod sweep;
 pub mod tagging;
+pub mod upload_index;
 pub mod versions;
 pub mod website;
 pub mod website_endpoint;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::put::{
     commit_over, discard_blob, receive_blob, validate_key, write_precondition, NewAttributes,
 };
+use super::upload_index;
 use super::{
     load_record, owned_bucket, previous_record, random_bytes, read_small_body, LoadResult,
     UploadPlan,
@@ -229,13 +230,22 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
         owner,
         acl,
     };
+    let record_name = names::upload_record(bucket, &upload_id);
+    let listing = record.listing_metadata();
     ctx.store
         .put_small(
-            &names::upload_record(bucket, &upload_id),
+            &record_name,
             serde_json::to_vec(&record).expect("records serialise"),
-            record.listing_metadata(),
+            listing.clone(),
         )
         .await?;
+    // Then the listing's entry; an upload it would not show is undone (the entry too, in case
+    // its write landed all the same).
+    if let Err(err) = upload_index::write_entry(ctx.store, bucket, &upload_id, &listing).await {
+        let entry = upload_index::entry_name(bucket, key, &upload_id);
+        let _ = BlobStore::delete_blobs(ctx.store, &[entry, record_name]).await;
+        return Err(err.into());
+    }
     let mut response = Response::xml(200, multipart_xml::initiate_result(bucket, key, &upload_id));
     if let (Some(alg), Some(kind)) = (algorithm, checksum_type) {
         response = response
@@ -626,7 +636,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
     commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
-    let _ = discard_upload(ctx, bucket, &upload_id, Some(&record)).await;
+    let _ = discard_upload(ctx, bucket, &upload_id, Some(key), Some(&record)).await;
 
     Ok(complete_result(bucket, &record))
 }
@@ -735,20 +745,27 @@ pub async fn abort_multipart_upload<S: MetaStore + BlobStore>(
     owned_bucket(ctx, call).await?;
     load_upload(ctx, bucket, key, &upload_id).await?;
     let object = load_record(ctx.store, bucket, key).await?;
-    discard_upload(ctx, bucket, &upload_id, object.as_ref()).await?;
+    discard_upload(ctx, bucket, &upload_id, Some(key), object.as_ref()).await?;
     Ok(Response::new(204))
 }
 
-/// Removes an upload: its record first (no part can be added after), then every part record
-/// and part blob, except blobs `keep` holds (an object completed from this upload, when a
-/// previous Complete stopped before removing the upload).
+/// Removes an upload: its index entry (when its `key` is known) and its record first, in one
+/// R2 call (no part can be added after), then every part record and part blob, except blobs
+/// `keep` holds (an object completed from this upload, when a previous Complete stopped before
+/// removing the upload).
 pub async fn discard_upload<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     upload_id: &str,
+    key: Option<&str>,
     keep: Option<&ObjectRecord>,
 ) -> StoreResult<()> {
-    BlobStore::delete_blobs(ctx.store, &[names::upload_record(bucket, upload_id)]).await?;
+    let mut first: Vec<String> = key
+        .map(|key| upload_index::entry_name(bucket, key, upload_id))
+        .into_iter()
+        .collect();
+    first.push(names::upload_record(bucket, upload_id));
+    BlobStore::delete_blobs(ctx.store, &first).await?;
     for prefix in [
         names::part_record_prefix(bucket, upload_id),
         names::part_prefix(bucket, upload_id),

@@ -1,19 +1,18 @@
 //! ListParts and ListMultipartUploads. Follows the S3 API Reference pages of those names.
-//! Parts are listed from their R2 records in part-number order, a page costing a bounded number
-//! of R2 calls. Uploads are listed from the bucket's upload records, sorted by key and then by
-//! upload id (which begins with the initiation time); a page reads every in-progress upload of
-//! the bucket, so its cost grows with their number (see README, limitations).
+//! Parts are listed from their R2 records in part-number order, uploads from the R2 upload index
+//! (`listing::uploads`) by key and then upload id (which begins with the initiation time); either
+//! page costs a bounded number of R2 calls, whatever the number of parts or uploads.
 
 use super::multipart::{
-    initiated_millis, list_stored_parts, load_upload, upload_field, upload_id_param, COMPOSITE,
+    initiated_millis, list_stored_parts, load_upload, upload_id_param, COMPOSITE,
 };
 use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
+use crate::listing::uploads::{self, field, IndexedUpload, UploadItem, UploadQuery};
 use crate::multipart_xml::{ListPartsResult, ListUploadsResult, ListedPart, ListedUpload};
-use crate::names;
-use crate::store::{self, BlobStore, MetaStore};
+use crate::store::{BlobStore, MetaStore};
 use crate::xml::Owner;
 
 const PAGE_MAX: usize = 1000;
@@ -95,12 +94,6 @@ pub async fn list_parts<S: MetaStore + BlobStore>(
     Ok(Response::xml(200, result.to_xml()))
 }
 
-/// One line of the uploads listing before paging: an upload or a common prefix.
-enum Item {
-    Upload(ListedUpload),
-    Prefix(String),
-}
-
 pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
@@ -128,69 +121,29 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
     };
     let bucket_record = owned_bucket(ctx, call).await?;
 
-    let records = names::upload_prefix(bucket);
-    let mut uploads = Vec::new();
-    for entry in store::list_all(ctx.store, &records).await? {
-        let Some(key) = entry.custom.get(upload_field::KEY) else {
-            continue;
-        };
-        if !key.starts_with(&prefix) {
-            continue;
-        }
-        let upload_id = entry.name[records.len()..].to_string();
-        let custom = |name: &str| entry.custom.get(name).cloned();
-        uploads.push(ListedUpload {
-            key: key.clone(),
-            initiated_millis: initiated_millis(&upload_id),
-            upload_id,
-            storage_class: custom(upload_field::STORAGE_CLASS)
-                .unwrap_or_else(|| "STANDARD".to_string()),
-            checksum_algorithm: custom(upload_field::CHECKSUM_ALGORITHM),
-            checksum_type: custom(upload_field::CHECKSUM_ALGORITHM).map(|_| {
-                custom(upload_field::CHECKSUM_TYPE).unwrap_or_else(|| COMPOSITE.to_string())
-            }),
-        });
-    }
-    uploads.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
-
-    let mut items: Vec<Item> = Vec::new();
-    for upload in uploads {
-        let after_marker = key_marker.is_empty()
-            || upload.key > key_marker
-            || (upload.key == key_marker
-                && !upload_id_marker.is_empty()
-                && upload.upload_id > upload_id_marker);
-        if !after_marker {
-            continue;
-        }
-        let group = delimiter.as_deref().and_then(|d| {
-            upload.key[prefix.len()..]
-                .find(d)
-                .map(|at| upload.key[..prefix.len() + at + d.len()].to_string())
-        });
-        match group {
-            Some(common) => {
-                let seen = matches!(items.last(), Some(Item::Prefix(p)) if *p == common);
-                if !seen && (key_marker.is_empty() || common.as_str() > key_marker.as_str()) {
-                    items.push(Item::Prefix(common));
-                }
-            }
-            None => items.push(Item::Upload(upload)),
-        }
-    }
-    let is_truncated = items.len() > max_uploads;
-    items.truncate(max_uploads);
-    let (next_key_marker, next_upload_id_marker) = match items.last() {
-        Some(Item::Upload(u)) => (Some(u.key.clone()), Some(u.upload_id.clone())),
-        Some(Item::Prefix(p)) => (Some(p.clone()), None),
+    let query = UploadQuery {
+        prefix: prefix.clone(),
+        delimiter: delimiter.clone(),
+        key_marker: key_marker.clone(),
+        upload_id_marker: upload_id_marker.clone(),
+        max_uploads,
+    };
+    let page = uploads::list_uploads(ctx.store, bucket, &query).await?;
+    let (next_key_marker, next_upload_id_marker) = match page.items.last() {
+        Some(UploadItem::Upload(u)) => (Some(u.key.clone()), Some(u.upload_id.clone())),
+        Some(UploadItem::CommonPrefix(p)) => (Some(p.clone()), None),
+        // A page cut short by its call budget before it found anything resumes after what it read.
+        None if page.is_truncated && max_uploads > 0 => page
+            .last_seen
+            .map_or((None, None), |(key, id)| (Some(key), Some(id))),
         None => (None, None),
     };
     let mut listed = Vec::new();
     let mut common_prefixes = Vec::new();
-    for item in items {
+    for item in page.items {
         match item {
-            Item::Upload(u) => listed.push(u),
-            Item::Prefix(p) => common_prefixes.push(p),
+            UploadItem::Upload(u) => listed.push(listed_upload(u)),
+            UploadItem::CommonPrefix(p) => common_prefixes.push(p),
         }
     }
     let result = ListUploadsResult {
@@ -202,11 +155,27 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
         delimiter: delimiter.as_deref(),
         prefix: &prefix,
         max_uploads,
-        is_truncated,
+        is_truncated: page.is_truncated,
         uploads: listed,
         common_prefixes,
         owner: owner_of(call, &bucket_record.owner),
         url_encoded,
     };
     Ok(Response::xml(200, result.to_xml()))
+}
+
+/// An upload as the answer shows it, from its index entry.
+fn listed_upload(upload: IndexedUpload) -> ListedUpload {
+    let custom = |name: &str| upload.custom.get(name).cloned();
+    let algorithm = custom(field::CHECKSUM_ALGORITHM);
+    ListedUpload {
+        initiated_millis: initiated_millis(&upload.upload_id),
+        storage_class: custom(field::STORAGE_CLASS).unwrap_or_else(|| "STANDARD".to_string()),
+        checksum_type: algorithm
+            .as_ref()
+            .map(|_| custom(field::CHECKSUM_TYPE).unwrap_or_else(|| COMPOSITE.to_string())),
+        checksum_algorithm: algorithm,
+        key: upload.key,
+        upload_id: upload.upload_id,
+    }
 }

@@ -1,13 +1,17 @@
 //! The cleanup pass (run by the Worker's Cron Trigger): removes blobs that no record points to
 //! (left by a failed or interrupted write, by an overwrite that could not retire the old blob, or
-//! by a part uploaded again), listing-index entries whose record is gone or changed, and
+//! by a part uploaded again), listing-index entries whose record is gone or changed, upload-index
+//! entries whose upload is gone (and writes the missing entry of an upload record), and
 //! multipart uploads abandoned for longer than the configured age (as S3's lifecycle rule
 //! AbortIncompleteMultipartUpload would). Each run handles a bounded batch and keeps its place in
 //! KV, so a store of any size is covered over successive runs. Nothing is removed on the word of
 //! a record that cannot be read: what depends on one is skipped (and logged), and the pass goes
 //! on. Not an S3 operation.
 
-use super::multipart::{discard_upload, initiated_millis, is_upload_id, named_part_blob};
+use super::multipart::{
+    discard_upload, initiated_millis, is_upload_id, named_part_blob, upload_field,
+};
+use super::upload_index;
 use super::{load_record, LoadError, LoadResult};
 use crate::context::Ctx;
 use crate::error::log_error;
@@ -37,6 +41,11 @@ pub struct SweepReport {
     pub index_checked: usize,
     pub index_repaired: usize,
     pub uploads_aborted: usize,
+    /// Upload-index entries removed because their upload's record is gone.
+    pub upload_entries_removed: usize,
+    /// Upload-index entries written for upload records that had none (uploads created before
+    /// the index existed, or whose entry write was lost).
+    pub upload_entries_added: usize,
     /// Entries left alone because a record that decides their fate cannot be read.
     pub skipped_unreadable: usize,
     /// True when this run reached the end of the store (the next one starts over).
@@ -102,12 +111,18 @@ async fn sweep_entry<S: MetaStore + BlobStore>(
             report.blobs_removed += 1;
         }
     } else if kind == "upload" {
-        if let Some((bucket, upload_id)) = rest.split_once('/') {
+        if let Some((bucket, upload_id)) = rest.split_once('/').filter(|(_, id)| is_upload_id(id)) {
             let age = ctx.now_millis - initiated_millis(upload_id);
-            if is_upload_id(upload_id) && age >= settings.upload_expiry_millis {
+            if age >= settings.upload_expiry_millis {
                 abort_expired(ctx, bucket, upload_id, entry).await?;
                 report.uploads_aborted += 1;
+            } else if settled && upload_index::backfill(ctx, bucket, upload_id, entry).await? {
+                report.upload_entries_added += 1;
             }
+        }
+    } else if kind == "upload-index" {
+        if settled && upload_index::remove_if_stale(ctx, rest, entry).await? {
+            report.upload_entries_removed += 1;
         }
     } else if let Some(rest) = entry.name.strip_prefix("index/") {
         report.index_checked += 1;
@@ -125,11 +140,12 @@ async fn abort_expired<S: MetaStore + BlobStore>(
     upload_id: &str,
     entry: &BlobEntry,
 ) -> LoadResult<()> {
-    let object = match entry.custom.get("key") {
+    let object = match entry.custom.get(upload_field::KEY) {
         Some(key) => load_record(ctx.store, bucket, key).await?,
         None => None,
     };
-    Ok(discard_upload(ctx, bucket, upload_id, object.as_ref()).await?)
+    let key = entry.custom.get(upload_field::KEY).map(String::as_str);
+    Ok(discard_upload(ctx, bucket, upload_id, key, object.as_ref()).await?)
 }
 
 /// Whether a stored blob (`kind` `blob` or `part`) or a part record (`partrec`) belongs to

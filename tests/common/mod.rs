@@ -240,13 +240,24 @@ impl<S: TestStore> Env<S> {
         .expect("sweep succeeds")
     }
 
-    /// Every R2 name but the listing index: object blobs, part blobs, part and upload records.
+    /// Every R2 name but the listing indexes (objects' and uploads'): object blobs, part blobs,
+    /// part and upload records.
     pub fn stored(&self) -> Vec<String> {
         self.store
             .memory()
             .blob_names()
             .into_iter()
-            .filter(|n| !n.starts_with("index/"))
+            .filter(|n| !n.starts_with("index/") && !n.starts_with("upload-index/"))
+            .collect()
+    }
+
+    /// R2 names of the upload index (one entry per in-progress upload).
+    pub fn upload_index_entries(&self) -> Vec<String> {
+        self.store
+            .memory()
+            .blob_names()
+            .into_iter()
+            .filter(|n| n.starts_with("upload-index/"))
             .collect()
     }
 

@@ -61,6 +61,7 @@ def test_abandoned_upload_is_swept(s3, bucket):
         s3.upload_part(Bucket=bucket, Key="abandoned", UploadId=uid, PartNumber=n, Body=b"part %d" % n)
     assert count("part", bucket) == 2
     assert count("upload", bucket) == 1
+    assert count("upload-index", bucket) == 1
     # a sweep before the expiry leaves a live upload alone
     sweep()
     assert count("part", bucket) == 2
@@ -70,6 +71,7 @@ def test_abandoned_upload_is_swept(s3, bucket):
     sweep()
     assert count("part", bucket) == 0
     assert count("upload", bucket) == 0
+    assert count("upload-index", bucket) == 0
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
 

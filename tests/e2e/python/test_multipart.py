@@ -749,6 +749,28 @@ def test_list_multipart_uploads(s3, bucket):
     assert got == [kv for kv in expected if kv[1] not in (a1, uid_c)]
 
 
+def test_list_multipart_uploads_of_keys_too_long_for_whole_index_names(s3, bucket):
+    # Names of the upload index keep ~965 bytes of such keys: the listing still follows key order.
+    base = "L" * 950
+    keys = [base + "a" * 18 + "z" + "f" * 30, base, base + "a" * 19, base + "a" * 18 + "b",
+            base + "a" * 18 + "c" * 40, "\u00e9" * 500, "m"]
+    created = [(key, start(s3, bucket, key)) for key in keys * 2]
+    expected = sorted(created)
+    r = s3.list_multipart_uploads(Bucket=bucket)
+    assert [(u["Key"], u["UploadId"]) for u in r["Uploads"]] == expected
+    seen, kwargs = [], {}
+    for _ in range(20):
+        r = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=3, **kwargs)
+        seen += [(u["Key"], u["UploadId"]) for u in r.get("Uploads", [])]
+        if not r["IsTruncated"]:
+            break
+        kwargs = {"KeyMarker": r["NextKeyMarker"], "UploadIdMarker": r["NextUploadIdMarker"]}
+    assert seen == expected
+    for key, uid in created:
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=uid)
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
 def test_list_multipart_uploads_in_other_bucket_is_separate(s3, bucket, cleanup):
     other = new_bucket_name()
     s3.create_bucket(Bucket=other)
