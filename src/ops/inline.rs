@@ -1,8 +1,8 @@
 //! Small objects kept in their record instead of a blob of their own (`S3EDGE_INLINE_MAX`): a
 //! PutObject body of at most that many bytes is read into memory and checked in wasm (aws-chunked
 //! framing, the payload SHA-256, Content-MD5, flexible checksums: what R2 would check for a blob),
-//! so that its PUT and GET are one metadata call each. Clients see the same object either way
-//! (S3 API Reference "PutObject", "GetObject").
+//! so that its GET is one metadata call and its PUT makes no R2 call. Clients see the same object
+//! either way (S3 API Reference "PutObject", "GetObject").
 
 use super::put::Received;
 use super::UploadPlan;

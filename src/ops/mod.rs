@@ -307,31 +307,31 @@ impl UploadPlan {
         if let Some(alg) = compute {
             verifier = verifier.with_default_checksum(alg);
         }
-        Ok(UploadPlan {
-            length,
-            filter: Some(BodyFilter::new(decoder, verifier, Some(length))),
-            r2_sha256: None,
-            r2_sha256_is_checksum: false,
-            content_md5: None,
-            trusted_checksum: None,
-        })
+        Ok(Self::checked_in_wasm(length, decoder, verifier))
     }
-}
 
-impl UploadPlan {
     /// A plan that checks everything in wasm and computes the MD5 (the ETag): for a body read
     /// into memory, which R2 does not see (an object kept in its record).
     pub fn in_wasm(call: &Call<'_>) -> Result<UploadPlan, S3Error> {
         let (expect, decoder, length) = request_framing(call)?;
         let verifier = BodyVerifier::new(&expect).with_md5(true);
-        Ok(UploadPlan {
+        Ok(Self::checked_in_wasm(length, decoder, verifier))
+    }
+
+    /// Every check made by the Rust filter, none left to R2.
+    fn checked_in_wasm(
+        length: u64,
+        decoder: Option<ChunkedDecoder>,
+        verifier: BodyVerifier,
+    ) -> UploadPlan {
+        UploadPlan {
             length,
             filter: Some(BodyFilter::new(decoder, verifier, Some(length))),
             r2_sha256: None,
             r2_sha256_is_checksum: false,
             content_md5: None,
             trusted_checksum: None,
-        })
+        }
     }
 }
 

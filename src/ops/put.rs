@@ -1,7 +1,8 @@
 //! PutObject: content headers, user metadata, storage class, conditional writes, and the
 //! write order that never loses the previous object: new blob, then the index entry (where the
 //! store keeps one), then the record, written only if the key still holds what was read (the
-//! commit point), then the old blob is retired. Follows the S3 API Reference "PutObject" and "Conditional writes".
+//! commit point), then the old blob is retired; a small body goes into the record instead of a
+//! blob (`inline`). Follows the S3 API Reference "PutObject" and "Conditional writes".
 
 use super::inline;
 use super::{
@@ -96,19 +97,23 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let precondition = write_precondition(head);
     precondition(previous.as_ref().map(|p| &p.record))?;
 
+    // The record of the bytes received, with this request's attributes and owner.
+    let new_record = |received: Received| ObjectRecord {
+        size: received.size,
+        etag: received.md5_hex,
+        last_modified_millis: ctx.now_millis,
+        checksum: received
+            .checksum
+            .map(|(alg, value)| (alg.as_str().to_string(), value)),
+        owner: Some(owner),
+        acl,
+        ..attributes.into_record(key)
+    };
     if framing.is_none() && inline::keeps_inline(ctx, plan.length) {
         let (bytes, received) = inline::receive_inline(ctx, call, body).await?;
         let record = ObjectRecord {
-            size: received.size,
-            etag: received.md5_hex,
-            last_modified_millis: ctx.now_millis,
-            checksum: received
-                .checksum
-                .map(|(alg, value)| (alg.as_str().to_string(), value)),
-            owner: Some(owner),
-            acl,
             inline: Some(InlineBytes(bytes)),
-            ..attributes.into_record(key)
+            ..new_record(received)
         };
         commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
         return Ok(record);
@@ -153,17 +158,8 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         }
     };
     let record = ObjectRecord {
-        key: key.to_string(),
         blob: blob.clone(),
-        size: received.size,
-        etag: received.md5_hex,
-        last_modified_millis: ctx.now_millis,
-        checksum: received
-            .checksum
-            .map(|(alg, value)| (alg.as_str().to_string(), value)),
-        owner: Some(owner),
-        acl,
-        ..attributes.into_record(key)
+        ..new_record(received)
     };
     commit_over(ctx, bucket, &record, previous, &[blob], precondition).await?;
     Ok(record)
