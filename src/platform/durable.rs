@@ -26,10 +26,25 @@ pub struct MetaCatalog {
     sql: SqlStorage,
 }
 
-#[derive(Deserialize)]
 struct ValueRow {
     name: String,
     value: String,
+}
+
+impl ValueRow {
+    /// A `SELECT name, CAST(value AS BLOB)` row.
+    fn from_raw(row: Vec<SqlStorageValue>) -> worker::Result<ValueRow> {
+        match <[SqlStorageValue; 2]>::try_from(row) {
+            Ok([SqlStorageValue::String(name), SqlStorageValue::Blob(bytes)]) => Ok(ValueRow {
+                name,
+                value: String::from_utf8(bytes)
+                    .map_err(|err| worker::Error::RustError(format!("catalog value: {err}")))?,
+            }),
+            _ => Err(worker::Error::RustError(
+                "catalog: a row of an unexpected shape".into(),
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,14 +90,18 @@ impl MetaCatalog {
                 let mut rows: Vec<ValueRow> = Vec::new();
                 for chunk in names.chunks(SQL_PARAMETERS_MAX) {
                     let marks = vec!["?"; chunk.len()].join(",");
-                    rows.extend(
-                        self.sql
-                            .exec(
-                                &format!("SELECT name, value FROM meta WHERE name IN ({marks})"),
-                                chunk.iter().map(|n| text(n)).collect::<Vec<_>>(),
-                            )?
-                            .to_array::<ValueRow>()?,
-                    );
+                    // The value as a BLOB: its bytes come into wasm in one copy, where a
+                    // JavaScript string would be converted character by character (a record
+                    // holding an object's bytes is tens of KB).
+                    let cursor = self.sql.exec(
+                        &format!(
+                            "SELECT name, CAST(value AS BLOB) FROM meta WHERE name IN ({marks})"
+                        ),
+                        chunk.iter().map(|n| text(n)).collect::<Vec<_>>(),
+                    )?;
+                    for row in cursor.raw() {
+                        rows.push(ValueRow::from_raw(row?)?);
+                    }
                 }
                 let values = names
                     .iter()
