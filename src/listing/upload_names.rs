@@ -121,9 +121,11 @@ pub fn upload_id_of(name: &str) -> Option<&str> {
         .filter(|id| id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The group of a truncated name: every name of the same run starts with it.
+/// The group of a truncated name: every name of the same run starts with it. (A name not
+/// written by s3edge, whose cut falls inside a character, is its own group.)
 pub fn group_of(name: &str) -> &str {
-    &name[..name.len().saturating_sub(TRUNCATED.len() + UPLOAD_ID_LEN)]
+    name.get(..name.len().saturating_sub(TRUNCATED.len() + UPLOAD_ID_LEN))
+        .unwrap_or(name)
 }
 
 /// Whether an escaped key is short enough that no truncated name's group is a prefix of it

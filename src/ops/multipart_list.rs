@@ -94,6 +94,9 @@ pub async fn list_parts<S: MetaStore + BlobStore>(
     Ok(Response::xml(200, result.to_xml()))
 }
 
+/// Why a page that cannot get past its markers is refused.
+const TOO_MANY_LONG_KEYS: &str = "More in-progress uploads share the first bytes of a long key than one ListMultipartUploads page can read in order; complete or abort some of them.";
+
 pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
@@ -125,17 +128,29 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
         prefix: prefix.clone(),
         delimiter: delimiter.clone(),
         key_marker: key_marker.clone(),
-        upload_id_marker: upload_id_marker.clone(),
+        // Ids are 32 characters: a longer marker compares with them as its first 32 do, and
+        // must not make the R2 `startAfter` pass R2's 1,024-byte names.
+        upload_id_marker: upload_id_marker
+            .char_indices()
+            .nth(32)
+            .map_or(upload_id_marker.as_str(), |(at, _)| &upload_id_marker[..at])
+            .to_string(),
         max_uploads,
     };
     let page = uploads::list_uploads(ctx.store, bucket, &query).await?;
     let (next_key_marker, next_upload_id_marker) = match page.items.last() {
         Some(UploadItem::Upload(u)) => (Some(u.key.clone()), Some(u.upload_id.clone())),
         Some(UploadItem::CommonPrefix(p)) => (Some(p.clone()), None),
-        // A page cut short by its call budget before it found anything resumes after what it read.
-        None if page.is_truncated && max_uploads > 0 => page
-            .last_seen
-            .map_or((None, None), |(key, id)| (Some(key), Some(id))),
+        // A page cut short by its call budget before it found anything resumes after what it
+        // read, which must lie past the markers: a run of truncated names longer than a page's
+        // budget that starts at or before them (README, "The upload index") would otherwise
+        // answer the same page again and again, and the client would never finish.
+        None if page.is_truncated && max_uploads > 0 => match page.last_seen {
+            Some((key, id)) if (&key, &id) > (&key_marker, &upload_id_marker) => {
+                (Some(key), Some(id))
+            }
+            _ => return Err(S3Error::internal(TOO_MANY_LONG_KEYS)),
+        },
         None => (None, None),
     };
     let mut listed = Vec::new();
