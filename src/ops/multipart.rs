@@ -81,12 +81,11 @@ pub struct UploadRecord {
     pub acl: Option<Acl>,
 }
 
-/// Metadata fields of an upload record's R2 object, read by ListMultipartUploads.
+/// Metadata fields of an upload record's R2 object: its key, and what ListMultipartUploads shows
+/// under the same names as the upload-index entry carries them (the entry copies them).
 pub mod upload_field {
+    pub use crate::listing::uploads::field::{CHECKSUM_ALGORITHM, CHECKSUM_TYPE, STORAGE_CLASS};
     pub const KEY: &str = "key";
-    pub const STORAGE_CLASS: &str = "c";
-    pub const CHECKSUM_ALGORITHM: &str = "a";
-    pub const CHECKSUM_TYPE: &str = "t";
 }
 
 impl UploadRecord {

@@ -140,11 +140,11 @@ async fn abort_expired<S: MetaStore + BlobStore>(
     upload_id: &str,
     entry: &BlobEntry,
 ) -> LoadResult<()> {
-    let object = match entry.custom.get(upload_field::KEY) {
+    let key = entry.custom.get(upload_field::KEY).map(String::as_str);
+    let object = match key {
         Some(key) => load_record(ctx.store, bucket, key).await?,
         None => None,
     };
-    let key = entry.custom.get(upload_field::KEY).map(String::as_str);
     Ok(discard_upload(ctx, bucket, upload_id, key, object.as_ref()).await?)
 }
 

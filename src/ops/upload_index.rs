@@ -28,16 +28,15 @@ pub fn entry_of(
 ) -> Option<(String, BTreeMap<String, String>)> {
     let key = record_custom.get(upload_field::KEY)?;
     let (name, truncated) = upload_names::entry_name(bucket, key, upload_id);
-    let mut custom = BTreeMap::new();
-    for (from, to) in [
-        (upload_field::STORAGE_CLASS, field::STORAGE_CLASS),
-        (upload_field::CHECKSUM_ALGORITHM, field::CHECKSUM_ALGORITHM),
-        (upload_field::CHECKSUM_TYPE, field::CHECKSUM_TYPE),
-    ] {
-        if let Some(value) = record_custom.get(from) {
-            custom.insert(to.to_string(), value.clone());
-        }
-    }
+    // The record's listing fields have the entry's names (`upload_field` re-exports them).
+    let mut custom: BTreeMap<String, String> = [
+        field::STORAGE_CLASS,
+        field::CHECKSUM_ALGORITHM,
+        field::CHECKSUM_TYPE,
+    ]
+    .into_iter()
+    .filter_map(|name| Some((name.to_string(), record_custom.get(name)?.clone())))
+    .collect();
     if truncated {
         custom.insert(field::FULL_KEY.to_string(), key.clone());
     }
