@@ -68,6 +68,8 @@ pub enum ErrorCode {
     InvalidPolicyDocument,
     IncorrectNumberOfFilesInPostRequest,
     MaxPostPreDataLengthExceededError,
+    NoSuchVersion,
+    InvalidBucketState,
 }
 
 impl ErrorCode {
@@ -121,10 +123,12 @@ impl ErrorCode {
             | NoSuchWebsiteConfiguration
             | NoSuchPublicAccessBlockConfiguration
             | NoSuchCORSConfiguration
-            | OwnershipControlsNotFoundError => 404,
+            | OwnershipControlsNotFoundError
+            | NoSuchVersion => 404,
             MethodNotAllowed => 405,
             MissingContentLength => 411,
             BucketAlreadyExists
+            | InvalidBucketState
             | BucketAlreadyOwnedByYou
             | BucketNotEmpty
             | PositionNotEqualToLength
@@ -203,6 +207,8 @@ impl ErrorCode {
             InvalidPolicyDocument => "InvalidPolicyDocument",
             IncorrectNumberOfFilesInPostRequest => "IncorrectNumberOfFilesInPostRequest",
             MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
+            NoSuchVersion => "NoSuchVersion",
+            InvalidBucketState => "InvalidBucketState",
         }
     }
 
@@ -270,6 +276,8 @@ impl ErrorCode {
             InvalidPolicyDocument => "The content of the form does not meet the conditions specified in the policy document.",
             IncorrectNumberOfFilesInPostRequest => "POST requires exactly one file upload per request.",
             MaxPostPreDataLengthExceededError => "Your POST request fields preceding the upload file were too large.",
+            NoSuchVersion => "The specified version does not exist.",
+            InvalidBucketState => "The request is not valid with the current state of the bucket.",
             AccessForbidden => "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
         }
     }

@@ -25,6 +25,7 @@ pub mod runtime_encoding;
 pub mod service;
 pub mod store;
 pub mod tagging;
+pub mod versioning;
 pub mod website;
 pub mod xml;
 

@@ -18,13 +18,18 @@ use std::fmt;
 /// versions were kept have no `v` and are version 1. A release whose records an older one would
 /// misread, or rewrite without what it does not know, raises it, and writes the new version only
 /// on records that need it: version 2 is an object record holding its bytes (`inline`), which
-/// a version-1 reader would take for an object whose blob is missing, and rewrite without them.
-pub const RECORD_VERSION: u32 = 2;
+/// a version-1 reader would take for an object whose blob is missing, and rewrite without them;
+/// version 3 a record of a versioned bucket's version (`vid`, `place`, `dm`).
+pub const RECORD_VERSION: u32 = 3;
 
 /// The first version, that of every record without inline bytes.
 const BASE_VERSION: u32 = 1;
 /// The version of an object record holding its bytes.
 const INLINE_VERSION: u32 = 2;
+/// The version of an object record that is a version of a versioned bucket (it has an id, a
+/// place in the version archive, or is a delete marker), which a version-2 reader would rewrite
+/// without them.
+const VERSIONED_VERSION: u32 = 3;
 
 /// The `v` field of a record, written first. Read, it refuses a version this code does not know
 /// (a record written by a later release may mean what this one would misread, or drop on
@@ -153,6 +158,12 @@ pub struct BucketRecord {
     /// The website configuration (index and error documents, redirects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<WebsiteConfiguration>,
+    /// Versioning, once configured (`Enabled` or `Suspended`; never back to unversioned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<crate::versioning::VersioningStatus>,
+    /// Object Lock is enabled (at creation: it can never be turned off, nor versioning suspended).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub object_lock: bool,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.
@@ -253,6 +264,17 @@ pub struct ObjectRecord {
     /// The bytes of a small object, kept here instead of in a blob (then `blob` is empty).
     #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
     pub inline: Option<InlineBytes>,
+    /// The version id; `None` for the `null` version (written while the bucket was unversioned
+    /// or suspended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vid: Option<String>,
+    /// Where a `null` version written in a versioned bucket sits among the key's versions (a
+    /// version id's digits; see [`ObjectRecord::place`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// A delete marker (kept only in the version archive: no bytes, no blobs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dm: bool,
 }
 
 fn is_single(layout: &Layout) -> bool {
@@ -262,7 +284,7 @@ fn is_single(layout: &Layout) -> bool {
 impl ObjectRecord {
     /// Every R2 blob holding the object's bytes (none when the record holds them).
     pub fn blobs(&self) -> Vec<String> {
-        if self.inline.is_some() {
+        if self.inline.is_some() || self.dm {
             Vec::new()
         } else if self.segments.is_empty() {
             vec![self.blob.clone()]
@@ -273,7 +295,7 @@ impl ObjectRecord {
 
     /// Whether the object's bytes include `blob`.
     pub fn holds(&self, blob: &str) -> bool {
-        if self.inline.is_some() {
+        if self.inline.is_some() || self.dm {
             false
         } else if self.segments.is_empty() {
             self.blob == blob
@@ -336,10 +358,33 @@ impl ObjectRecord {
 
     /// The version this record is written with: the first, unless it holds its bytes.
     fn written_version(&self) -> Version {
-        Version(match self.inline {
-            Some(_) => INLINE_VERSION,
-            None => BASE_VERSION,
+        Version(if self.vid.is_some() || self.place.is_some() || self.dm {
+            VERSIONED_VERSION
+        } else if self.inline.is_some() {
+            INLINE_VERSION
+        } else {
+            BASE_VERSION
         })
+    }
+
+    /// The version id as S3 shows it (`null` for the null version).
+    pub fn version_id(&self) -> &str {
+        self.vid
+            .as_deref()
+            .unwrap_or(crate::versioning::NULL_VERSION)
+    }
+
+    /// Where this version sits among its key's versions (ids sort newest first): its id, the
+    /// place a null version was given when written in a versioned bucket, or for an object
+    /// written before versioning one derived from its time and its record.
+    pub fn place(&self) -> String {
+        match (&self.vid, &self.place) {
+            (Some(id), _) | (None, Some(id)) => id.clone(),
+            (None, None) => crate::versioning::ids::place_of_unnumbered(
+                self.last_modified_millis,
+                format!("{}/{}/{}", self.key, self.etag, self.blob).as_bytes(),
+            ),
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -376,8 +421,25 @@ impl StoredRecord {
 }
 
 impl BucketRecord {
+    pub fn object_lock_enabled(&self) -> bool {
+        self.object_lock
+    }
+
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("records serialise")
+        // A versioned bucket's record is version 3: a reader that would rewrite it without its
+        // versioning state must refuse it instead.
+        let version = Version(match self.versioning {
+            Some(_) => VERSIONED_VERSION,
+            None => BASE_VERSION,
+        });
+        if self.version == version {
+            return serde_json::to_string(self).expect("records serialise");
+        }
+        let record = BucketRecord {
+            version,
+            ..self.clone()
+        };
+        serde_json::to_string(&record).expect("records serialise")
     }
 
     pub fn from_json(json: &str) -> serde_json::Result<BucketRecord> {
@@ -445,9 +507,9 @@ mod tests {
 
     #[test]
     fn newer_versions_are_refused() {
-        let newer = r#"{"v":3,"key":"k","blob":"b","size":3,"etag":"e","last_modified_millis":7}"#;
+        let newer = r#"{"v":4,"key":"k","blob":"b","size":3,"etag":"e","last_modified_millis":7}"#;
         let err = ObjectRecord::from_json(newer).unwrap_err().to_string();
-        assert!(err.contains("record version 3"), "{err}");
+        assert!(err.contains("record version 4"), "{err}");
         // Wherever the field sits, and on bucket records too.
         let late = r#"{"owner":"o","created_millis":1,"v":99}"#;
         assert!(BucketRecord::from_json(late).is_err());

@@ -210,6 +210,7 @@ async fn run<S: MetaStore + BlobStore>(
         PutBucketTagging => ops::tagging::put_bucket_tagging(ctx, call, body).await,
         DeleteBucketTagging => ops::tagging::delete_bucket_tagging(ctx, call).await,
         GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, call).await,
+        PutBucketVersioning => ops::versions::put_bucket_versioning(ctx, call, body).await,
         ListObjectVersions => ops::versions::list_object_versions(ctx, call).await,
         GetBucketWebsite => ops::website::get_bucket_website(ctx, call).await,
         PutBucketWebsite => ops::website::put_bucket_website(ctx, call, body).await,
@@ -250,7 +251,6 @@ fn implemented(operation: Operation) -> bool {
             | PutObjectLockConfiguration
             | GetBucketLogging
             | PutBucketLogging
-            | PutBucketVersioning
             | GetBucketNotification
             | PutBucketNotification
             | GetBucketReplication

@@ -570,6 +570,8 @@ pub struct VersionEntry {
     /// `null` for an object written while the bucket was never versioned.
     pub version_id: String,
     pub is_latest: bool,
+    /// A delete marker: written as `DeleteMarker` (key, id, latest, time and owner only).
+    pub delete_marker: bool,
 }
 
 /// The ListObjectVersions answer (`ListVersionsResult`). Elements in the order S3 writes
@@ -622,10 +624,31 @@ struct ListVersionsWire<'a> {
     encoding_type: Option<&'a str>,
     #[serde(rename = "IsTruncated")]
     is_truncated: bool,
-    #[serde(rename = "Version")]
-    versions: Vec<VersionWire<'a>>,
+    #[serde(rename = "$value")]
+    versions: Vec<VersionRowWire<'a>>,
     #[serde(rename = "CommonPrefixes")]
     common_prefixes: Vec<CommonPrefixWire<'a>>,
+}
+
+/// `Version` and `DeleteMarker` elements, interleaved in listing order.
+#[derive(Serialize)]
+enum VersionRowWire<'a> {
+    Version(VersionWire<'a>),
+    DeleteMarker(DeleteMarkerWire<'a>),
+}
+
+#[derive(Serialize)]
+struct DeleteMarkerWire<'a> {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "VersionId")]
+    version_id: &'a str,
+    #[serde(rename = "IsLatest")]
+    is_latest: bool,
+    #[serde(rename = "LastModified")]
+    last_modified: String,
+    #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
+    owner: Option<OwnerWire<'a>>,
 }
 
 #[derive(Serialize)]
@@ -682,7 +705,16 @@ impl ListVersionsResult {
                 .iter()
                 .map(|v| {
                     let o = &v.object;
-                    VersionWire {
+                    if v.delete_marker {
+                        return VersionRowWire::DeleteMarker(DeleteMarkerWire {
+                            key: enc(&o.key),
+                            version_id: &v.version_id,
+                            is_latest: v.is_latest,
+                            last_modified: iso8601(o.last_modified_millis),
+                            owner: o.owner.as_ref().map(Owner::wire),
+                        });
+                    }
+                    VersionRowWire::Version(VersionWire {
                         key: enc(&o.key),
                         version_id: &v.version_id,
                         is_latest: v.is_latest,
@@ -693,7 +725,7 @@ impl ListVersionsResult {
                         size: o.size,
                         owner: o.owner.as_ref().map(Owner::wire),
                         storage_class: &o.storage_class,
-                    }
+                    })
                 })
                 .collect(),
             common_prefixes: self
@@ -707,23 +739,6 @@ impl ListVersionsResult {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename = "VersioningConfiguration")]
-struct VersioningConfigurationWire {
-    #[serde(rename = "@xmlns")]
-    xmlns: &'static str,
-}
-
-/// The GetBucketVersioning answer for a bucket whose versioning was never configured: the
-/// empty, self-closing `VersioningConfiguration` (no `Status`, no `MfaDelete`), as S3 sends it.
-pub fn versioning_never_enabled() -> String {
-    write_xml(
-        &VersioningConfigurationWire { xmlns: S3_XMLNS },
-        None,
-        false,
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // DeleteObjects
 
@@ -733,6 +748,8 @@ pub struct DeleteRequest {
     pub quiet: bool,
     /// The keys, in request order, entities decoded, whitespace kept.
     pub objects: Vec<String>,
+    /// The `VersionId` given with each key, in the same order.
+    pub version_ids: Vec<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -747,6 +764,8 @@ struct DeleteWire {
 struct ObjectIdentifierWire {
     #[serde(rename = "Key")]
     key: String,
+    #[serde(rename = "VersionId", default)]
+    version_id: Option<String>,
 }
 
 /// Parses a DeleteObjects body. MalformedXML when it is not a `Delete` document, an `Object`
@@ -762,9 +781,11 @@ pub fn parse_delete(body: &[u8]) -> Result<DeleteRequest, S3Error> {
     if wire.objects.is_empty() || wire.objects.len() > MAX_DELETE_OBJECTS {
         return Err(malformed());
     }
+    let version_ids = wire.objects.iter().map(|o| o.version_id.clone()).collect();
     Ok(DeleteRequest {
         quiet,
         objects: wire.objects.into_iter().map(|o| o.key).collect(),
+        version_ids,
     })
 }
 
@@ -1269,14 +1290,6 @@ mod tests {
     }
 
     #[test]
-    fn versioning_configuration_of_a_never_versioned_bucket() {
-        assert_eq!(
-            versioning_never_enabled(),
-            format!("{DECL}<VersioningConfiguration {NS}/>")
-        );
-    }
-
-    #[test]
     fn list_versions_result() {
         let mut object = entry("my-image.jpg");
         object.owner = Some(owner());
@@ -1295,6 +1308,7 @@ mod tests {
                 object,
                 version_id: "null".into(),
                 is_latest: true,
+                delete_marker: false,
             }],
             common_prefixes: vec![],
         };
@@ -1338,6 +1352,7 @@ mod tests {
                 object,
                 version_id: "null".into(),
                 is_latest: true,
+                delete_marker: false,
             }],
             common_prefixes: vec!["photos/é x/".into()],
         };
@@ -1458,6 +1473,7 @@ mod tests {
                     "  ".into(),
                     " <cdata> ".into(),
                 ],
+                version_ids: vec![None, Some("v".into()), None, None, None],
             }
         );
 
@@ -1469,7 +1485,8 @@ mod tests {
             parsed,
             DeleteRequest {
                 quiet: false,
-                objects: vec!["k".into()]
+                objects: vec!["k".into()],
+                version_ids: vec![None],
             }
         );
         // Quiet absent.

@@ -1880,14 +1880,25 @@ fn versioning_of_a_never_versioned_bucket() {
         .user(BOB)
         .send()
         .assert_error(403, "AccessDenied");
-    // Turning versioning on is a later feature.
-    env.req("PUT", &format!("/{BUCKET}"))
+    // Once turned on, the state is shown.
+    let resp = env
+        .req("PUT", &format!("/{BUCKET}"))
         .query("versioning")
         .body(
             b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".to_vec(),
         )
-        .send()
-        .assert_error(501, "NotImplemented");
+        .send();
+    assert_ok(&resp, 200);
+    let resp = env
+        .req("GET", &format!("/{BUCKET}"))
+        .query("versioning")
+        .send();
+    assert!(
+        resp.text()
+            .ends_with("<Status>Enabled</Status></VersioningConfiguration>"),
+        "{}",
+        resp.text()
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 pub mod sorted;
 pub mod upload_names;
 pub mod uploads;
+pub mod versions;
 
 use crate::names;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};
@@ -38,6 +39,8 @@ pub mod field {
     pub const FULL_KEY: &str = "k";
     /// The object's owner (entries written before objects had owners of their own have none).
     pub const OWNER: &str = "o";
+    /// The current version's id, in a versioned bucket (absent: the null version).
+    pub const VERSION_ID: &str = "v";
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +64,8 @@ pub struct ListedObject {
     pub checksum_type: Option<String>,
     /// The object's owner, when the entry names it.
     pub owner: Option<String>,
+    /// The current version's id (`None`: the null version).
+    pub version_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +247,7 @@ fn entry_item(entry: &BlobEntry, namespace: &str, query: &ListQuery) -> Option<L
             .map(|_| meta(field::CHECKSUM_TYPE).unwrap_or_else(|| "FULL_OBJECT".to_string())),
         checksum_algorithm: meta(field::CHECKSUM_ALGORITHM),
         owner: meta(field::OWNER),
+        version_id: meta(field::VERSION_ID),
         key,
     }))
 }

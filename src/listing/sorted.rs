@@ -29,6 +29,8 @@ pub struct Entry {
     pub checksum_type: Option<String>,
     #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
 }
 
 impl Entry {
@@ -47,6 +49,7 @@ impl Entry {
                     .unwrap_or_else(|| "FULL_OBJECT".to_string())
             }),
             owner: record.owner.clone(),
+            version_id: record.vid.clone(),
         }
     }
 
@@ -60,6 +63,7 @@ impl Entry {
             checksum_algorithm: object.checksum_algorithm,
             checksum_type: object.checksum_type,
             owner: object.owner,
+            version_id: object.version_id,
         }
     }
 
@@ -77,6 +81,7 @@ impl Entry {
             checksum_algorithm: self.checksum_algorithm,
             checksum_type: self.checksum_type,
             owner: self.owner,
+            version_id: self.version_id,
         }
     }
 }
@@ -168,6 +173,7 @@ mod tests {
             checksum_algorithm: None,
             checksum_type: None,
             owner: None,
+            version_id: None,
         }
     }
 

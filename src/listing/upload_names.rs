@@ -1,6 +1,8 @@
-//! R2 names of the upload index, one empty object per in-progress multipart upload, ordered as
-//! ListMultipartUploads lists them (AWS S3 API Reference "ListMultipartUploads": by key, then by
-//! upload id): `upload-index/<bucket>/<escaped key>\x01\x01<upload id>`.
+//! R2 names of the indexes ordered by (key, 32-hex-digit id) under a root: the upload index, one
+//! empty object per in-progress multipart upload, ordered as ListMultipartUploads lists them (AWS
+//! S3 API Reference "ListMultipartUploads": by key, then by upload id),
+//! `upload-index/<bucket>/<escaped key>\x01\x01<upload id>`; and the version archive
+//! (`versioning::archive`), whose ids sort newest first as ListObjectVersions lists them.
 //!
 //! The key is escaped so that byte order of names is the order of (key, upload id): `\x00`
 //! becomes `\x01\x02`, `\x01` becomes `\x01\x03`, and `\x01\x01` ends the key (it sorts before
@@ -60,14 +62,14 @@ pub fn unescape(escaped: &str) -> String {
 }
 
 /// The longest escaped key a truncated name keeps, for this bucket.
-fn keep_max(bucket: &str) -> usize {
-    R2_NAME_MAX - prefix(bucket).len() - TRUNCATED.len() - UPLOAD_ID_LEN
+fn keep_max(root: &str) -> usize {
+    R2_NAME_MAX - root.len() - TRUNCATED.len() - UPLOAD_ID_LEN
 }
 
 /// The shortest group a truncated name of this bucket may have (a cut backs off at most three
 /// bytes from [`keep_max`]: to a character boundary, or before an escape).
-pub fn min_group(bucket: &str) -> usize {
-    keep_max(bucket) - 3
+pub fn min_group(root: &str) -> usize {
+    keep_max(root) - 3
 }
 
 /// The largest cut of `escaped` at most `max` bytes long that ends on a character boundary and
@@ -88,15 +90,23 @@ fn cut(escaped: &str, max: usize) -> usize {
 
 /// An upload's index entry name, and whether the key had to be truncated (the entry then
 /// carries the full key in its metadata).
-pub fn entry_name(bucket: &str, key: &str, upload_id: &str) -> (String, bool) {
-    let prefix = prefix(bucket);
+pub fn entry_name(root: &str, key: &str, upload_id: &str) -> (String, bool) {
+    let prefix = root;
     let escaped = escape(key);
     let whole = prefix.len() + escaped.len() + TERMINATOR.len() + upload_id.len();
     if whole <= R2_NAME_MAX {
         return (format!("{prefix}{escaped}{TERMINATOR}{upload_id}"), false);
     }
-    let kept = &escaped[..cut(&escaped, keep_max(bucket))];
+    let kept = &escaped[..cut(&escaped, keep_max(root))];
     (format!("{prefix}{kept}{TRUNCATED}{upload_id}"), true)
+}
+
+/// The R2 prefix every entry name of `key` starts with, and whether names of other keys may
+/// start with it too (a key too long for whole names: entries must be told apart by the full
+/// key in their metadata).
+pub fn key_prefix(root: &str, key: &str) -> (String, bool) {
+    let (name, truncated) = entry_name(root, key, &"0".repeat(UPLOAD_ID_LEN));
+    (name[..name.len() - UPLOAD_ID_LEN].to_string(), truncated)
 }
 
 /// What an entry's name (after the bucket's prefix) says: the escaped key, or for a truncated
@@ -130,8 +140,8 @@ pub fn group_of(name: &str) -> &str {
 
 /// Whether an escaped key is short enough that no truncated name's group is a prefix of it
 /// (its names then sort exactly by key).
-fn is_short(bucket: &str, escaped: &str) -> bool {
-    escaped.len() < min_group(bucket)
+fn is_short(root: &str, escaped: &str) -> bool {
+    escaped.len() < min_group(root)
 }
 
 /// Where an R2 listing starts (`startAfter`, exclusive) so that it returns every upload after
@@ -139,18 +149,13 @@ fn is_short(bucket: &str, escaped: &str) -> bool {
 /// the marker; with an upload id marker, also that key's later uploads), and possibly some
 /// before it, which the lister filters out. `rolls_up`: the marker is a common prefix already
 /// returned, whose every key is skipped.
-pub fn start_after(
-    bucket: &str,
-    key_marker: &str,
-    upload_id_marker: &str,
-    rolls_up: bool,
-) -> String {
-    let prefix = prefix(bucket);
+pub fn start_after(root: &str, key_marker: &str, upload_id_marker: &str, rolls_up: bool) -> String {
+    let prefix = root;
     let escaped = escape(key_marker);
-    if !is_short(bucket, &escaped) {
+    if !is_short(root, &escaped) {
         // A truncated name sorting before the marker's may hold a greater key: start before
         // every group the marker could belong to.
-        return format!("{prefix}{}", &escaped[..cut(&escaped, min_group(bucket))]);
+        return format!("{prefix}{}", &escaped[..cut(&escaped, min_group(root))]);
     }
     if rolls_up {
         format!("{prefix}{escaped}\u{10FFFF}")
@@ -164,19 +169,19 @@ pub fn start_after(
 
 /// Where to resume a listing whose keys are grouped in Rust under `common` (an R2 `startAfter`
 /// past every name of a key starting with it), when that jump is exact.
-pub fn past_prefix(bucket: &str, common: &str) -> Option<String> {
+pub fn past_prefix(root: &str, common: &str) -> Option<String> {
     let escaped = escape(common);
-    is_short(bucket, &escaped).then(|| format!("{}{escaped}\u{10FFFF}", prefix(bucket)))
+    is_short(root, &escaped).then(|| format!("{}{escaped}\u{10FFFF}", root))
 }
 
 /// The R2 list prefix for an S3 prefix, and whether it is exact (every name of a key with that
 /// prefix starts with it and no other does; when shortened, keys must be filtered, and grouped,
 /// in Rust).
-pub fn list_prefix(bucket: &str, s3_prefix: &str) -> (String, bool) {
+pub fn list_prefix(root: &str, s3_prefix: &str) -> (String, bool) {
     let escaped = escape(s3_prefix);
-    let exact = escaped.len() <= min_group(bucket);
-    let kept = &escaped[..cut(&escaped, min_group(bucket))];
-    (format!("{}{kept}", prefix(bucket)), exact)
+    let exact = escaped.len() <= min_group(root);
+    let kept = &escaped[..cut(&escaped, min_group(root))];
+    (format!("{}{kept}", root), exact)
 }
 
 /// Whether R2 may group names on `delimiter`: it then matches only inside the escaped key, where
@@ -195,7 +200,7 @@ mod tests {
     const ID_B: &str = "0000000000020000000000000000000b";
 
     fn name(key: &str, id: &str) -> String {
-        entry_name("b", key, id).0
+        entry_name(&prefix("b"), key, id).0
     }
 
     #[test]
@@ -254,13 +259,17 @@ mod tests {
     fn long_keys_are_cut_outside_escapes_and_characters() {
         for filler in ["x", "é", "\u{1}", "\u{0}", "😀"] {
             let key = filler.repeat(1024 / filler.len());
-            let (n, truncated) = entry_name("b", &key, ID_A);
+            let (n, truncated) = entry_name(&prefix("b"), &key, ID_A);
             assert!(truncated, "{filler:?}");
             assert!(n.len() <= R2_NAME_MAX);
             let (kept, id, truncated) = parse(&n["upload-index/b/".len()..]).unwrap();
             assert!(truncated && id == ID_A);
             assert!(escape(&key).starts_with(kept));
-            assert!(kept.len() >= min_group("b"), "{filler:?} {}", kept.len());
+            assert!(
+                kept.len() >= min_group(&prefix("b")),
+                "{filler:?} {}",
+                kept.len()
+            );
             assert_eq!(group_of(&n), format!("upload-index/b/{kept}"));
             // The kept part decodes to a prefix of the key: no escape was split.
             assert!(key.starts_with(&unescape(kept)));
@@ -284,7 +293,7 @@ mod tests {
         ];
         for marker in &keys {
             for id_marker in ["", ID_A] {
-                let after = start_after("b", marker, id_marker, false);
+                let after = start_after(&prefix("b"), marker, id_marker, false);
                 for key in &keys {
                     for id in [ID_A, ID_B] {
                         let later = key > marker
@@ -320,10 +329,10 @@ mod tests {
     #[test]
     fn list_prefixes_are_exact_while_short() {
         assert_eq!(
-            list_prefix("b", "a\u{0}"),
+            list_prefix(&prefix("b"), "a\u{0}"),
             ("upload-index/b/a\u{1}\u{2}".to_string(), true)
         );
-        let (p, exact) = list_prefix("b", &"x".repeat(1000));
-        assert!(!exact && p.len() - "upload-index/b/".len() <= min_group("b"));
+        let (p, exact) = list_prefix(&prefix("b"), &"x".repeat(1000));
+        assert!(!exact && p.len() - "upload-index/b/".len() <= min_group(&prefix("b")));
     }
 }

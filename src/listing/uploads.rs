@@ -66,14 +66,15 @@ pub struct UploadPage {
     pub last_seen: Option<(String, String)>,
 }
 
-/// One page: at most `max_uploads` items in (key, upload id) order, common prefixes among them.
+/// One page of the index under `root` (an upload index's, `upload_names::prefix`, or a version
+/// archive's): at most `max_uploads` items in (key, upload id) order, common prefixes among them.
 pub async fn list_uploads<B: BlobStore>(
     blobs: &B,
-    bucket: &str,
+    root: &str,
     query: &UploadQuery,
 ) -> StoreResult<UploadPage> {
-    let namespace = upload_names::prefix(bucket);
-    let (r2_prefix, prefix_exact) = upload_names::list_prefix(bucket, &query.prefix);
+    let namespace = root.to_string();
+    let (r2_prefix, prefix_exact) = upload_names::list_prefix(root, &query.prefix);
     let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
     let r2_delimiter = delimiter.filter(|d| prefix_exact && upload_names::delimiter_is_safe(d));
     let mut start_after = (!query.key_marker.is_empty()).then(|| {
@@ -85,7 +86,7 @@ pub async fn list_uploads<B: BlobStore>(
                 .strip_prefix(query.prefix.as_str())
                 .is_some_and(|rest| rest.find(d).is_some_and(|at| at + d.len() == rest.len()))
         });
-        upload_names::start_after(bucket, &query.key_marker, &query.upload_id_marker, rolls_up)
+        upload_names::start_after(root, &query.key_marker, &query.upload_id_marker, rolls_up)
     });
 
     let want = query.max_uploads + 1;
@@ -123,7 +124,7 @@ pub async fn list_uploads<B: BlobStore>(
             jump = None;
             if let Some(item) = item_of(upload, query, delimiter) {
                 if let (UploadItem::CommonPrefix(p), None) = (&item, r2_delimiter) {
-                    jump = upload_names::past_prefix(bucket, p);
+                    jump = upload_names::past_prefix(root, p);
                 }
                 items.push(item);
             }

@@ -4,7 +4,7 @@
 //! controls ("Access control list (ACL) overview", "Controlling ownership of objects").
 
 use super::access::{block_in_force, owner_named, ConfiguredAccounts};
-use super::{owned_bucket, read_small_body, save_bucket, update_record};
+use super::{owned_bucket, read_small_body, save_bucket};
 use crate::authz::acl::{acl_from_headers, Acl, Owner, Target};
 use crate::authz::ownership::ObjectOwnership;
 use crate::authz::Principal;
@@ -19,7 +19,7 @@ pub const ANONYMOUS_ID: &str = "65a011a29cdf8ec533ec3d1ccaae921c";
 /// An ACL body is small: a hundred grants at most.
 const ACL_BODY_MAX: usize = 64 * 1024;
 
-fn caller_id(call: &Call<'_>) -> String {
+pub fn caller_id(call: &Call<'_>) -> String {
     match &call.principal {
         Principal::User(account) => account.canonical_id.clone(),
         Principal::Anonymous => ANONYMOUS_ID.to_string(),
@@ -188,10 +188,8 @@ pub async fn get_object_acl<S: MetaStore + BlobStore>(
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
     let bucket = owned_bucket(ctx, call).await?;
-    let object = call
-        .access
-        .object
-        .clone()
+    let object = super::readable_record(ctx, call)
+        .await?
         .ok_or_else(|| no_such_key(call))?;
     let enabled = bucket.ownership.unwrap_or_default().acls_enabled();
     let owner_id = match (&object.owner, enabled) {
@@ -211,10 +209,8 @@ pub async fn put_object_acl<S: MetaStore + BlobStore>(
     body: S::Body,
 ) -> OpResult<S::Body> {
     let bucket = owned_bucket(ctx, call).await?;
-    let object = call
-        .access
-        .object
-        .clone()
+    let object = super::readable_record(ctx, call)
+        .await?
         .ok_or_else(|| no_such_key(call))?;
     let owner_id = object.owner.clone().unwrap_or_else(|| bucket.owner.clone());
     let owner = owner_named(ctx.config, &owner_id);
@@ -227,7 +223,7 @@ pub async fn put_object_acl<S: MetaStore + BlobStore>(
     let acl = stored(acl);
     // The ACL was checked against the owner read by the authorization step; a write that
     // changed the object's owner since then makes it stale.
-    update_record(ctx.store, call.bucket(), call.key(), |current| {
+    super::update_requested(ctx, call, |current| {
         if current.owner != object.owner {
             return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
         }

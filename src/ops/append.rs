@@ -1,6 +1,6 @@
 //! Append uploads, the Ceph RGW extension of PutObject named in the seeds (boto3 guide §2.3):
 //! `PUT /bucket/key?append&position=N`. Position 0 creates an appendable object; each later
-//! append must name the current length (else 409 PositionNotEqualToLength) and answers the next
+//! append (in a bucket never versioned: a versioned one answers 409 InvalidBucketState) must name the current length (else 409 PositionNotEqualToLength) and answers the next
 //! position in `x-rgw-next-append-position`. Objects not created by append answer 409
 //! ObjectNotAppendable. Each append stores only its own bytes, as one more segment blob.
 
@@ -42,6 +42,14 @@ pub async fn append_object<S: MetaStore + BlobStore>(
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
     let bucket_record = owned_bucket(ctx, call).await?;
+    if bucket_record.versioning.is_some() {
+        // Each append extends the object's own segments: no version could keep them (Ceph RGW
+        // refuses appends to a versioned bucket the same way).
+        return Err(S3Error::with_message(
+            ErrorCode::InvalidBucketState,
+            "Append is not supported in a versioned bucket.",
+        ));
+    }
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let previous = previous_record(ctx.store, call).await?;
     let current_length = match previous.as_ref().map(|p| &p.record) {
@@ -86,6 +94,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
         &record,
         previous.as_ref(),
         std::slice::from_ref(&blob),
+        None,
     )
     .await?;
     if let Commit::Superseded(_) = committed {

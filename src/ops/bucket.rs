@@ -128,6 +128,30 @@ pub async fn delete_bucket<S: MetaStore + BlobStore>(
     if !probe.items.is_empty() {
         return Err(S3Error::new(ErrorCode::BucketNotEmpty).detail("BucketName", bucket));
     }
+    if record.versioning.is_some() {
+        // Noncurrent versions and delete markers keep a bucket from being deleted, as in S3.
+        let root = super::version_archive::root(bucket);
+        let archived = ctx
+            .store
+            .list_blobs(store::BlobListOptions {
+                prefix: &root,
+                limit: 1,
+                ..store::BlobListOptions::default()
+            })
+            .await?;
+        if !archived.entries.is_empty() {
+            return Err(S3Error::new(ErrorCode::BucketNotEmpty).detail("BucketName", bucket));
+        }
+        let null_places: Vec<String> =
+            store::list_all(ctx.store, &super::version_archive::null_prefix(bucket))
+                .await?
+                .into_iter()
+                .map(|e| e.name)
+                .collect();
+        for batch in null_places.chunks(store::BLOB_BATCH_MAX) {
+            BlobStore::delete_blobs(ctx.store, batch).await?;
+        }
+    }
     abort_uploads(ctx, bucket).await?;
     MetaStore::delete(ctx.store, &names::owner_bucket(&record.owner, bucket)).await?;
     MetaStore::delete(ctx.store, &names::bucket_record(bucket)).await?;

@@ -40,6 +40,11 @@ pub struct CopySource {
     pub bucket: String,
     pub key: String,
     pub record: ObjectRecord,
+    /// The version copied, when the request named one or the source bucket keeps versions
+    /// (`x-amz-copy-source-version-id`).
+    pub version_id: Option<String>,
+    /// The version copied is not the key's current object (a noncurrent version named by id).
+    pub archived: bool,
 }
 
 fn invalid_source(message: &str) -> S3Error {
@@ -48,18 +53,18 @@ fn invalid_source(message: &str) -> S3Error {
 }
 
 /// Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, the key URL-encoded.
-pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
+pub fn parse_copy_source(value: &str) -> Result<(String, String, Option<String>), S3Error> {
     let (path, query) = value.split_once('?').unwrap_or((value, ""));
+    let mut version_id = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("versionId", "null")) => {}
-            Some(("versionId", _)) => {
+        if let Some(("versionId", id)) = pair.split_once('=') {
+            if id != crate::versioning::NULL_VERSION && !crate::versioning::is_version_id(id) {
                 return Err(S3Error::with_message(
                     ErrorCode::InvalidArgument,
                     "Invalid version id specified",
-                ))
+                ));
             }
-            _ => {}
+            version_id = Some(id.to_string());
         }
     }
     let decoded = percent_encoding::percent_decode_str(path)
@@ -68,7 +73,7 @@ pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
     let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
     match decoded.split_once('/') {
         Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
-            Ok((bucket.to_string(), key.to_string()))
+            Ok((bucket.to_string(), key.to_string(), version_id))
         }
         _ => Err(invalid_source(
             "Invalid copy source object key: the source must be bucket/key",
@@ -82,12 +87,35 @@ pub async fn load_source<S: MetaStore + BlobStore>(
     call: &Call<'_>,
 ) -> Result<CopySource, S3Error> {
     let header = call.head.header("x-amz-copy-source").unwrap_or_default();
-    let (bucket, key) = parse_copy_source(header)?;
+    let (bucket, key, version_id) = parse_copy_source(header)?;
     // Read on the source, as the authorization step decides write on the destination.
     let (record, source_bucket) = access::load_object_and_bucket(ctx.store, &bucket, &key).await?;
-    let record = record.map(|stored| stored.record);
+    let mut record = record.map(|stored| stored.record);
     let source_bucket = source_bucket
         .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", &bucket))?;
+    let mut archived = false;
+    if let Some(id) = &version_id {
+        if record.as_ref().is_none_or(|r| r.version_id() != id) {
+            archived = true;
+            record = super::version_archive::find(ctx, &bucket, &key, id).await?;
+            if record.is_none() {
+                return Err(super::versions::no_such_version(&key, id));
+            }
+        }
+        if record.as_ref().is_some_and(|r| r.dm) {
+            return Err(S3Error::with_message(
+                ErrorCode::InvalidRequest,
+                "The source of a copy request may not specifically refer to a delete marker by version id.",
+            ));
+        }
+    }
+    let shown_version = match (&version_id, &record) {
+        (Some(id), _) => Some(id.clone()),
+        (None, Some(r)) if source_bucket.versioning.is_some() || r.vid.is_some() => {
+            Some(r.version_id().to_string())
+        }
+        _ => None,
+    };
     let may = |action: &str, key: Option<&str>, object: Option<&ObjectRecord>| {
         let source = (bucket.as_str(), &source_bucket);
         access::decide(
@@ -125,6 +153,8 @@ pub async fn load_source<S: MetaStore + BlobStore>(
         bucket,
         key,
         record,
+        version_id: shown_version,
+        archived,
     })
 }
 
@@ -212,7 +242,8 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     // A copy is a new object: it gets the ACL of its own request, not the source's.
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let source = load_source(ctx, call).await?;
-    let onto_itself = source.bucket == bucket && source.key == key;
+    // A noncurrent version copied over its own key is a new object (how a version is restored).
+    let onto_itself = source.bucket == bucket && source.key == key && !source.archived;
     let source_algorithm = source.record.checksum.as_ref().map(|(alg, _)| alg.as_str());
     // A new checksum of other bytes than the record has means a copy even onto itself.
     let compute = compute.filter(|alg| {
@@ -220,7 +251,8 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             || source_algorithm != Some(alg.as_str())
             || source.record.checksum_type.as_deref() == Some("COMPOSITE")
     });
-    let onto_itself_shared = onto_itself && compute.is_none();
+    // In a versioned bucket the version copied over stays, so the copy gets blobs of its own.
+    let onto_itself_shared = onto_itself && compute.is_none() && bucket_record.versioning.is_none();
     let changes_class = head.header("x-amz-storage-class").is_some();
     let changes_encryption = head.header("x-amz-server-side-encryption").is_some();
     if onto_itself
@@ -326,7 +358,17 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
         true => Vec::new(),
         false => record.blobs(),
     };
-    commit_over(ctx, bucket, &record, previous, &fresh, precondition).await?;
+    let versioning = bucket_record.versioning;
+    let record = commit_over(
+        ctx,
+        bucket,
+        &record,
+        previous,
+        &fresh,
+        versioning,
+        precondition,
+    )
+    .await?;
     let result = CopyObjectResult {
         etag: record.etag.clone(),
         last_modified_millis: record.last_modified_millis,
@@ -336,7 +378,14 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
             .filter(|_| record.checksum_type.as_deref() != Some("COMPOSITE"))
             .and_then(|(alg, value)| ChecksumAlgorithm::from_name(alg).zip(Some(value.clone()))),
     };
-    Ok(Response::xml(200, result.to_xml()))
+    let mut response = Response::xml(200, result.to_xml());
+    if let Some(id) = &source.version_id {
+        response = response.header("x-amz-copy-source-version-id", id.clone());
+    }
+    if let Some((name, value)) = super::put::version_header(&record) {
+        response = response.header(&name, value);
+    }
+    Ok(response)
 }
 
 /// `x-amz-copy-source-range: bytes=first-last`, which must lie within the source.
@@ -402,7 +451,11 @@ pub async fn upload_part_copy<S: MetaStore + BlobStore>(
         last_modified_millis: part.modified_millis,
         checksum,
     };
-    Ok(Response::xml(200, result.to_part_xml()))
+    let response = Response::xml(200, result.to_part_xml());
+    Ok(match &source.version_id {
+        Some(id) => response.header("x-amz-copy-source-version-id", id.clone()),
+        None => response,
+    })
 }
 
 #[cfg(test)]
@@ -411,14 +464,17 @@ mod tests {
 
     #[test]
     fn copy_source_forms() {
-        assert_eq!(parse_copy_source("b/k").unwrap(), ("b".into(), "k".into()));
+        assert_eq!(
+            parse_copy_source("b/k").unwrap(),
+            ("b".into(), "k".into(), None)
+        );
         assert_eq!(
             parse_copy_source("/b/a%20b%2Bc/%E2%82%AC?versionId=null").unwrap(),
-            ("b".into(), "a b+c/€".into())
+            ("b".into(), "a b+c/€".into(), Some("null".into()))
         );
         assert_eq!(
             parse_copy_source("b/k%3Fq").unwrap(),
-            ("b".into(), "k?q".into())
+            ("b".into(), "k?q".into(), None)
         );
         for bad in ["b", "/b/", "b/k?versionId=3"] {
             assert_eq!(

@@ -1,7 +1,8 @@
 //! DeleteObject and DeleteObjects: idempotent deletes that remove the record, the listing
 //! entry and the blob, in that order. Follows the S3 API Reference "DeleteObject" and "DeleteObjects".
 
-use super::{owned_bucket, parse_stored, previous_record, read_small_body};
+use super::delete_version::{self, Removed};
+use super::{owned_bucket, parse_stored, previous_record, read_small_body, versions};
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -16,12 +17,44 @@ pub async fn delete_object<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    owned_bucket(ctx, call).await?;
+    let bucket_record = owned_bucket(ctx, call).await?;
     let (bucket, key) = (call.bucket(), call.key());
+    let version_id = versions::version_id_param(call)?;
+    if version_id.is_some() || bucket_record.versioning.is_some() {
+        let removed = delete_versioned(ctx, call, bucket, key, version_id.as_deref()).await?;
+        let mut response = Response::new(204);
+        if let Some(id) = removed.version_id {
+            response = response.header("x-amz-version-id", id);
+        }
+        if removed.delete_marker {
+            response = response.header("x-amz-delete-marker", "true");
+        }
+        return Ok(response);
+    }
     let record = previous_record(ctx.store, call).await?.map(|p| p.record);
     MetaStore::delete(ctx.store, &names::object_record(bucket, key)).await?;
     BlobStore::delete_blobs(ctx.store, &leftovers(ctx, bucket, key, record.as_ref())).await?;
     Ok(Response::new(204))
+}
+
+/// A delete of `key` in a versioned bucket (a delete marker), or of one version of it.
+async fn delete_versioned<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Removed, S3Error> {
+    match (version_id, super::bucket_versioning(call)) {
+        (Some(id), _) => delete_version::remove_version(ctx, bucket, key, id, |_| Ok(())).await,
+        (None, Some(status)) => {
+            let owner = super::acl::caller_id(call);
+            delete_version::place_marker(ctx, bucket, key, status, &owner).await
+        }
+        (None, None) => Err(S3Error::internal(
+            "an unversioned delete took the versioned path",
+        )),
+    }
 }
 
 /// What goes from R2 with a deleted object: its blobs, and its listing-index entry where the
@@ -65,10 +98,11 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
             "Missing required header for this request: Content-MD5",
         ));
     }
-    owned_bucket(ctx, call).await?;
+    let bucket_record = owned_bucket(ctx, call).await?;
     let body = read_small_body(ctx, call, body, DELETE_BODY_MAX).await?;
     let request = xml::parse_delete(&body)?;
     let keys = request.objects;
+    let version_ids = request.version_ids;
     let mut outcomes: Vec<Option<Result<(), S3Error>>> = vec![None; keys.len()];
     let may_delete = |key: &str| {
         super::access::allows(
@@ -88,13 +122,53 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
             Err(err) => Some(Err(err)),
         };
     }
+    // A versioned bucket's deletes, and deletes of versions, one key after another; the rest
+    // in batches.
+    let mut removed: Vec<Option<Removed>> = vec![None; keys.len()];
+    for (i, key) in keys.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let version_id = match version_ids[i].as_deref() {
+            None => None,
+            Some(id)
+                if id == crate::versioning::NULL_VERSION
+                    || crate::versioning::is_version_id(id) =>
+            {
+                Some(id)
+            }
+            Some(_) => {
+                outcomes[i] = Some(Err(S3Error::with_message(
+                    ErrorCode::NoSuchVersion,
+                    "The specified version does not exist.",
+                )));
+                continue;
+            }
+        };
+        if version_id.is_none() && bucket_record.versioning.is_none() {
+            continue;
+        }
+        outcomes[i] = Some(
+            match delete_versioned(ctx, call, call.bucket(), key, version_id).await {
+                Ok(done) => {
+                    removed[i] = Some(done);
+                    Ok(())
+                }
+                Err(err) => Err(err),
+            },
+        );
+    }
     remove_many(ctx, call.bucket(), &keys, &mut outcomes).await;
 
     let mut result = xml::DeleteResult::default();
-    for (key, outcome) in keys.into_iter().zip(outcomes) {
+    let entries = keys.into_iter().zip(outcomes).zip(removed).zip(version_ids);
+    for (((key, outcome), removed), version_id) in entries {
         match outcome.unwrap_or(Ok(())) {
             Ok(()) if request.quiet => {}
-            Ok(()) => result.deleted.push(xml::Deleted::key(key)),
+            Ok(()) => {
+                let entry = deleted_entry(key, removed, version_id.is_some());
+                result.deleted.push(entry)
+            }
             Err(err) => {
                 err.log_if_internal(&ctx.request_id);
                 result.errors.push(xml::DeleteError::from_error(key, &err));
@@ -102,6 +176,22 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
         }
     }
     Ok(Response::xml(200, result.to_xml()))
+}
+
+/// How DeleteObjects reports one key deleted: with the version removed (`VersionId`, and for a
+/// delete marker `DeleteMarker` and `DeleteMarkerVersionId`), or the delete marker made.
+fn deleted_entry(key: String, removed: Option<Removed>, version_given: bool) -> xml::Deleted {
+    let mut deleted = xml::Deleted::key(key);
+    if let Some(removed) = removed {
+        if version_given {
+            deleted.version_id = removed.version_id.clone();
+        }
+        if removed.delete_marker {
+            deleted.delete_marker = Some(true);
+            deleted.delete_marker_version_id = removed.version_id;
+        }
+    }
+    deleted
 }
 
 /// Deletes the keys whose outcome is still open, in batches: their records read a bulk read at

@@ -23,8 +23,11 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-encoding", "content-encoding"),
 ];
 
-fn no_such_key(key: &str) -> S3Error {
-    S3Error::new(ErrorCode::NoSuchKey).detail("Key", key)
+/// The version id an answer about `record` carries (`x-amz-version-id`): in a bucket that has
+/// been versioned, `null` included; none in a bucket never versioned.
+pub fn shown_version_id(call: &Call<'_>, record: &ObjectRecord) -> Option<String> {
+    let versioned = super::bucket_versioning(call).is_some() || record.vid.is_some();
+    versioned.then(|| record.version_id().to_string())
 }
 
 pub async fn get_object<S: MetaStore + BlobStore>(
@@ -33,7 +36,6 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     with_body: bool,
 ) -> OpResult<S::Body> {
     let head = call.head;
-    let key = call.key();
     let part_number = match head.has_query("partNumber") {
         false => None,
         true => Some(part_number_param(call)?),
@@ -46,9 +48,9 @@ pub async fn get_object<S: MetaStore + BlobStore>(
     }
     // An overwrite may retire the blob between our record read and blob read: read again.
     for _ in 0..3 {
-        let record = readable_record(ctx, call)
-            .await?
-            .ok_or_else(|| no_such_key(key))?;
+        let Some(record) = readable_record(ctx, call).await? else {
+            return Err(super::missing_object(ctx, call).await);
+        };
         if let Some(not_modified) = read_preconditions(head, &record, ctx.now_millis)? {
             return Ok(not_modified);
         }
@@ -62,6 +64,9 @@ pub async fn get_object<S: MetaStore + BlobStore>(
             head.header("x-amz-checksum-mode"),
             part_number.or(byte_range.map(|_| 0)),
         );
+        if let Some(id) = shown_version_id(call, &record) {
+            response = response.header("x-amz-version-id", id);
+        }
         if let (Some(_), Some(count)) = (part_number, record.parts_count()) {
             response = response.header("x-amz-mp-parts-count", count.to_string());
         }

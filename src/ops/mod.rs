@@ -9,6 +9,7 @@ pub mod bucket;
 pub mod copy;
 pub mod cors;
 pub mod delete;
+pub mod delete_version;
 pub mod get;
 pub mod inline;
 pub mod list;
@@ -22,6 +23,7 @@ pub mod put;
 pub mod sweep;
 pub mod tagging;
 pub mod upload_index;
+pub mod version_archive;
 pub mod versions;
 pub mod website;
 pub mod website_endpoint;
@@ -168,6 +170,11 @@ pub async fn update_record<S: MetaStore>(
     Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
 }
 
+/// The versioning state of the call's bucket (`None`: never versioned).
+pub fn bucket_versioning(call: &Call<'_>) -> Option<crate::versioning::VersioningStatus> {
+    call.access.bucket.as_ref().and_then(|b| b.versioning)
+}
+
 /// The bucket's record, as the authorization step read it (the caller may act on it).
 pub async fn owned_bucket<S: MetaStore + BlobStore>(
     _ctx: &Ctx<'_, S>,
@@ -179,12 +186,80 @@ pub async fn owned_bucket<S: MetaStore + BlobStore>(
         .ok_or_else(|| S3Error::new(ErrorCode::NoSuchBucket).detail("BucketName", call.bucket()))
 }
 
-/// The object's record, as the authorization step read it (with the bucket's, in one call).
+/// The record a read of the call's key names: the current object, as the authorization step
+/// read it (with the bucket's, in one call), or with `versionId` that version (NoSuchVersion
+/// when the key has none of that id; 405 MethodNotAllowed for a delete marker, as S3 answers).
 pub async fn readable_record<S: MetaStore + BlobStore>(
-    _ctx: &Ctx<'_, S>,
+    ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> Result<Option<ObjectRecord>, S3Error> {
-    Ok(call.access.object.clone())
+    let Some(version_id) = versions::version_id_param(call)? else {
+        return Ok(call.access.object.clone());
+    };
+    let record = versions::find_version(ctx, call, &version_id).await?;
+    if record.dm {
+        return Err(S3Error::new(ErrorCode::MethodNotAllowed)
+            .header("x-amz-delete-marker", "true")
+            .header("x-amz-version-id", record.version_id())
+            .header("allow", "DELETE"));
+    }
+    Ok(Some(record))
+}
+
+/// The answer to a read of a key that holds no object: NoSuchKey, saying so when the key's
+/// current version is a delete marker (`x-amz-delete-marker`, `x-amz-version-id`).
+pub async fn missing_object<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> S3Error {
+    let err = S3Error::new(ErrorCode::NoSuchKey).detail("Key", call.key());
+    if bucket_versioning(call).is_none() {
+        return err;
+    }
+    match version_archive::newest(ctx, call.bucket(), call.key()).await {
+        Ok(Some(marker)) if marker.dm => err
+            .header("x-amz-delete-marker", "true")
+            .header("x-amz-version-id", marker.version_id()),
+        _ => err,
+    }
+}
+
+/// Changes the record a write of the call's key names (`versionId`, else the current object)
+/// with `change` (its tags, its ACL): the current object as [`update_record`] does; an archived
+/// version in place. `None` when there is no such object.
+pub async fn update_requested<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    change: impl Fn(&mut ObjectRecord) -> Result<(), S3Error>,
+) -> Result<Option<ObjectRecord>, S3Error> {
+    let (bucket, key) = (call.bucket(), call.key());
+    let Some(version_id) = versions::version_id_param(call)? else {
+        return update_record(ctx.store, bucket, key, change).await;
+    };
+    let current = load_record(ctx.store, bucket, key).await?;
+    if current
+        .as_ref()
+        .is_some_and(|c| c.version_id() == version_id)
+    {
+        return update_record(ctx.store, bucket, key, |record| {
+            if record.version_id() != version_id {
+                return Err(S3Error::new(ErrorCode::ConditionalRequestConflict));
+            }
+            change(record)
+        })
+        .await;
+    }
+    let mut record = version_archive::find(ctx, bucket, key, &version_id)
+        .await?
+        .ok_or_else(|| versions::no_such_version(key, &version_id))?;
+    if record.dm {
+        return Err(S3Error::new(ErrorCode::MethodNotAllowed)
+            .header("x-amz-delete-marker", "true")
+            .header("x-amz-version-id", record.version_id()));
+    }
+    change(&mut record)?;
+    version_archive::archive(ctx, bucket, &record).await?;
+    Ok(Some(record))
 }
 
 /// Writes a bucket's record back (a configuration put or removed).

@@ -629,10 +629,20 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         tags: upload.tags.clone(),
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
-        inline: None,
+        ..ObjectRecord::default()
     };
     // The parts stay the upload's if this fails, for a retried Complete.
-    commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
+    let versioning = super::bucket_versioning(call);
+    let record = commit_over(
+        ctx,
+        bucket,
+        &record,
+        previous,
+        &[],
+        versioning,
+        precondition,
+    )
+    .await?;
     // The object is committed; what follows only tidies up (the cleanup pass finishes it if
     // this stops half-way: it keeps every blob a record holds).
     let _ = discard_upload(ctx, bucket, &upload_id, Some(key), Some(&record)).await;
@@ -654,7 +664,11 @@ fn complete_result<B>(bucket: &str, record: &ObjectRecord) -> Response<B> {
             .and_then(|(alg, value)| ChecksumAlgorithm::from_name(alg).zip(Some(value.clone()))),
         checksum_type: record.checksum_type.as_deref(),
     };
-    Response::xml(200, result.to_xml())
+    let response = Response::xml(200, result.to_xml());
+    match super::put::version_header(record) {
+        Some((name, value)) => response.header(&name, value),
+        None => response,
+    }
 }
 
 /// Reads the CompleteMultipartUpload body. Here `x-amz-checksum-*` claims the whole object's

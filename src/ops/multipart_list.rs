@@ -10,6 +10,7 @@ use super::owned_bucket;
 use crate::checksum::ChecksumAlgorithm;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
+use crate::listing::upload_names;
 use crate::listing::uploads::{self, field, IndexedUpload, UploadItem, UploadQuery};
 use crate::multipart_xml::{ListPartsResult, ListUploadsResult, ListedPart, ListedUpload};
 use crate::store::{BlobStore, MetaStore};
@@ -137,7 +138,7 @@ pub async fn list_multipart_uploads<S: MetaStore + BlobStore>(
             .to_string(),
         max_uploads,
     };
-    let page = uploads::list_uploads(ctx.store, bucket, &query).await?;
+    let page = uploads::list_uploads(ctx.store, &upload_names::prefix(bucket), &query).await?;
     let (next_key_marker, next_upload_id_marker) = match page.items.last() {
         Some(UploadItem::Upload(u)) => (Some(u.key.clone()), Some(u.upload_id.clone())),
         Some(UploadItem::CommonPrefix(p)) => (Some(p.clone()), None),

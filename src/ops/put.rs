@@ -4,11 +4,11 @@
 //! commit point), then the old blob is retired; a small body goes into the record instead of a
 //! blob (`inline`). Follows the S3 API Reference "PutObject" and "Conditional writes".
 
-use super::inline;
 use super::{
     expectation, load_record, load_stored, owned_bucket, previous_record, random_bytes,
     StoredRecord, UploadPlan,
 };
+use super::{inline, version_archive};
 use crate::checksum::ChecksumAlgorithm;
 use crate::conditional;
 use crate::context::{require_absent, Call, Ctx, OpResult, Response};
@@ -19,6 +19,7 @@ use crate::record::{ContentHeaders, InlineBytes, ObjectRecord};
 use crate::request::RequestHead;
 use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore, Piece};
 use crate::tagging::{self, TagSet};
+use crate::versioning::{ids, VersioningStatus, NULL_VERSION};
 use md5::Digest;
 use std::collections::BTreeMap;
 
@@ -54,11 +55,22 @@ pub async fn put_object<S: MetaStore + BlobStore>(
     Ok(response)
 }
 
+/// The `x-amz-version-id` of an answer that stored `record` in a versioned bucket.
+pub fn version_header(record: &ObjectRecord) -> Option<(String, String)> {
+    (record.vid.is_some() || record.place.is_some()).then(|| {
+        (
+            "x-amz-version-id".to_string(),
+            record.version_id().to_string(),
+        )
+    })
+}
+
 /// What an answer that stored an object says about it: its ETag, its checksum, the encryption
 /// asked for.
 pub fn object_headers(record: &ObjectRecord, head: &RequestHead) -> Vec<(String, String)> {
     let mut headers = vec![("etag".to_string(), record.quoted_etag())];
     headers.extend(record.checksum_header());
+    headers.extend(version_header(record));
     if let Some(sse) = head.header("x-amz-server-side-encryption") {
         headers.push(("x-amz-server-side-encryption".into(), sse.to_string()));
     }
@@ -115,8 +127,17 @@ pub async fn store_object<S: MetaStore + BlobStore>(
             inline: Some(InlineBytes(bytes)),
             ..new_record(received)
         };
-        commit_over(ctx, bucket, &record, previous, &[], precondition).await?;
-        return Ok(record);
+        let versioning = bucket_record.versioning;
+        return commit_over(
+            ctx,
+            bucket,
+            &record,
+            previous,
+            &[],
+            versioning,
+            precondition,
+        )
+        .await;
     }
     let blob = names::blob_name(bucket, &random_bytes());
     let received =
@@ -161,8 +182,17 @@ pub async fn store_object<S: MetaStore + BlobStore>(
         blob: blob.clone(),
         ..new_record(received)
     };
-    commit_over(ctx, bucket, &record, previous, &[blob], precondition).await?;
-    Ok(record)
+    let versioning = bucket_record.versioning;
+    commit_over(
+        ctx,
+        bucket,
+        &record,
+        previous,
+        &[blob],
+        versioning,
+        precondition,
+    )
+    .await
 }
 
 /// A form whose file was followed by parts: its checksums and Content-MD5 were checked on the
@@ -358,18 +388,22 @@ const COMMIT_ATTEMPTS: usize = 8;
 /// between the read of `previous` and this one, the key is read again, `still_allowed` decides
 /// whether the write may still go over what it holds now (a precondition), and the commit is
 /// tried again. `fresh` (the blobs written for the new record alone) are removed when the
-/// write is refused or fails, as [`commit`] removes them.
+/// write is refused or fails, as [`commit`] removes them. In a versioned bucket (`versioning`)
+/// the record gets its version id (or, suspended, its place as the null version) against the
+/// version it goes over; the record committed is returned.
 pub async fn commit_over<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     record: &ObjectRecord,
     mut previous: Option<StoredRecord>,
     fresh: &[String],
+    versioning: Option<VersioningStatus>,
     still_allowed: impl Fn(Option<&ObjectRecord>) -> Result<(), S3Error>,
-) -> Result<(), S3Error> {
+) -> Result<ObjectRecord, S3Error> {
     for _ in 0..COMMIT_ATTEMPTS {
-        match commit(ctx, bucket, record, previous.as_ref(), fresh).await? {
-            Commit::Done => return Ok(()),
+        let record = stamp_version(ctx, record, previous.as_ref(), versioning);
+        match commit(ctx, bucket, &record, previous.as_ref(), fresh, versioning).await? {
+            Commit::Done => return Ok(record),
             Commit::Superseded(current) => previous = current.map(|c| *c),
         }
         if let Err(err) = still_allowed(previous.as_ref().map(|p| &p.record)) {
@@ -379,6 +413,28 @@ pub async fn commit_over<S: MetaStore + BlobStore>(
     }
     let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
     Err(S3Error::new(ErrorCode::ConditionalRequestConflict))
+}
+
+/// `record` as written over `previous` in a bucket of this versioning state: a new version id
+/// (enabled), the null version with a place among the key's versions (suspended), or neither.
+pub fn stamp_version<S>(
+    ctx: &Ctx<'_, S>,
+    record: &ObjectRecord,
+    previous: Option<&StoredRecord>,
+    versioning: Option<VersioningStatus>,
+) -> ObjectRecord {
+    let newer_than = previous.map(|p| p.record.place());
+    let id = || ids::next_version_id(ctx.now_millis, newer_than.as_deref(), random_bytes());
+    let (vid, place) = match versioning {
+        None => (None, None),
+        Some(VersioningStatus::Enabled) => (Some(id()), None),
+        Some(VersioningStatus::Suspended) => (None, Some(id())),
+    };
+    ObjectRecord {
+        vid,
+        place,
+        ..record.clone()
+    }
 }
 
 /// What [`commit`] did.
@@ -406,9 +462,27 @@ pub async fn commit<S: MetaStore + BlobStore>(
     record: &ObjectRecord,
     previous: Option<&StoredRecord>,
     fresh: &[String],
+    versioning: Option<VersioningStatus>,
 ) -> Result<Commit, S3Error> {
     let record_name = names::object_record(bucket, &record.key);
     let listed = listing_metadata(ctx.store, record);
+    // In a versioned bucket the version gone over is kept (unless it is the null version a
+    // suspended bucket's write replaces): archived before the commit, so that it is never lost.
+    let keeps_previous = previous.filter(|p| match versioning {
+        None => false,
+        Some(VersioningStatus::Enabled) => true,
+        Some(VersioningStatus::Suspended) => p.record.vid.is_some(),
+    });
+    let archived = match keeps_previous {
+        Some(previous) => version_archive::archive(ctx, bucket, &previous.record)
+            .await
+            .map_err(S3Error::from),
+        None => Ok(()),
+    };
+    if let Err(err) = archived {
+        let _ = BlobStore::delete_blobs(ctx.store, fresh).await;
+        return Err(err);
+    }
     let indexed = match ctx.store.lists_objects() {
         true => Ok(()),
         false => write_index_entry(ctx, bucket, record).await,
@@ -450,7 +524,12 @@ pub async fn commit<S: MetaStore + BlobStore>(
             Err(_) => return Err(err),
         },
     }
-    if let Some(old) = previous {
+    if keeps_previous.is_some() {
+        if versioning == Some(VersioningStatus::Suspended) {
+            // The new null version replaces the archived one, if the key had one.
+            replace_archived_null(ctx, bucket, &record.key).await;
+        }
+    } else if let Some(old) = previous {
         let retired: Vec<String> = old
             .record
             .blobs()
@@ -463,6 +542,18 @@ pub async fn commit<S: MetaStore + BlobStore>(
         }
     }
     Ok(Commit::Done)
+}
+
+/// Removes `key`'s archived null version, which a new null version replaces (best effort: what
+/// it leaves, the cleanup pass finds).
+pub async fn replace_archived_null<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    key: &str,
+) {
+    if let Ok(Some(old_null)) = version_archive::find(ctx, bucket, key, NULL_VERSION).await {
+        let _ = version_archive::remove(ctx, bucket, &old_null, true).await;
+    }
 }
 
 /// Makes `key`'s listing entry say what `current` (its record, if any) holds.
@@ -527,6 +618,9 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     }
     if let Some(owner) = &record.owner {
         custom.insert(field::OWNER.to_string(), owner.clone());
+    }
+    if let Some(id) = &record.vid {
+        custom.insert(field::VERSION_ID.to_string(), id.clone());
     }
     ctx.store
         .put_small(index.name(), Vec::new(), custom)

@@ -11,12 +11,14 @@
 use super::multipart::{
     discard_upload, initiated_millis, is_upload_id, named_part_blob, upload_field,
 };
-use super::upload_index;
 use super::{load_record, LoadError, LoadResult};
+use super::{upload_index, version_archive};
 use crate::context::Ctx;
 use crate::error::log_error;
 use crate::listing::field;
 use crate::names;
+use crate::record::{read_record, ObjectRecord};
+use crate::store;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreError, StoreResult};
 
 /// How the pass behaves.
@@ -167,7 +169,8 @@ async fn is_orphan<S: MetaStore + BlobStore>(
     };
     let held = load_record(ctx.store, bucket, key)
         .await?
-        .is_some_and(|record| record.holds(&entry.name));
+        .is_some_and(|record| record.holds(&entry.name))
+        || archive_holds(ctx, bucket, key, &entry.name).await?;
     if held || kind == "blob" {
         return Ok(!held);
     }
@@ -180,6 +183,27 @@ async fn is_orphan<S: MetaStore + BlobStore>(
     };
     let named = named_part_blob(ctx.store, bucket, upload_id, number).await?;
     Ok(named.as_deref() != Some(entry.name.as_str()))
+}
+
+/// Whether a version of `key` kept in the version archive holds `blob` (a key's versions are
+/// read one by one: the pass is off the request path).
+async fn archive_holds<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    key: &str,
+    blob: &str,
+) -> LoadResult<bool> {
+    let (prefix, _) = crate::listing::upload_names::key_prefix(&version_archive::root(bucket), key);
+    for entry in store::list_all(ctx.store, &prefix).await? {
+        let Some(bytes) = ctx.store.get_small(&entry.name).await? else {
+            continue;
+        };
+        let record: ObjectRecord = read_record(&entry.name, &bytes)?;
+        if record.key == key && record.holds(blob) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Makes an index entry agree with its record: removed when the record is gone, rewritten when

@@ -5,10 +5,11 @@
 
 use super::{
     delete_bucket_config, owned_bucket, put_bucket_config, read_small_body, readable_record,
-    update_record,
+    update_requested,
 };
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
+use crate::record::ObjectRecord;
 use crate::store::{BlobStore, MetaStore};
 use crate::tagging::{self, Owner, TagSet};
 
@@ -23,10 +24,11 @@ pub async fn get_object_tagging<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    let record = readable_record(ctx, call)
-        .await?
-        .ok_or_else(|| no_such_key(call.key()))?;
-    Ok(Response::xml(200, tagging::to_xml(&record.tags)))
+    let Some(record) = readable_record(ctx, call).await? else {
+        return Err(super::missing_object(ctx, call).await);
+    };
+    let response = Response::xml(200, tagging::to_xml(&record.tags));
+    Ok(with_version(call, &record, response))
 }
 
 pub async fn put_object_tagging<S: MetaStore + BlobStore>(
@@ -37,8 +39,8 @@ pub async fn put_object_tagging<S: MetaStore + BlobStore>(
     owned_bucket(ctx, call).await?;
     let body = read_small_body(ctx, call, body, TAGGING_BODY_MAX).await?;
     let tags = tagging::parse_xml(&body, Owner::Object)?;
-    replace_object_tags(ctx, call, tags).await?;
-    Ok(Response::new(200))
+    let record = replace_object_tags(ctx, call, tags).await?;
+    Ok(with_version(call, &record, Response::new(200)))
 }
 
 pub async fn delete_object_tagging<S: MetaStore + BlobStore>(
@@ -46,8 +48,8 @@ pub async fn delete_object_tagging<S: MetaStore + BlobStore>(
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
     owned_bucket(ctx, call).await?;
-    replace_object_tags(ctx, call, TagSet::new()).await?;
-    Ok(Response::new(204))
+    let record = replace_object_tags(ctx, call, TagSet::new()).await?;
+    Ok(with_version(call, &record, Response::new(204)))
 }
 
 /// Rewrites the record with new tags; the bytes and everything else stay as they are.
@@ -55,15 +57,21 @@ async fn replace_object_tags<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
     tags: TagSet,
-) -> Result<(), S3Error> {
-    let (bucket, key) = (call.bucket(), call.key());
-    update_record(ctx.store, bucket, key, |record| {
+) -> Result<ObjectRecord, S3Error> {
+    update_requested(ctx, call, |record| {
         record.tags = tags.clone();
         Ok(())
     })
     .await?
-    .ok_or_else(|| no_such_key(key))?;
-    Ok(())
+    .ok_or_else(|| no_such_key(call.key()))
+}
+
+/// `response` with the `x-amz-version-id` of the version it is about, in a versioned bucket.
+fn with_version<B>(call: &Call<'_>, record: &ObjectRecord, response: Response<B>) -> Response<B> {
+    match super::get::shown_version_id(call, record) {
+        Some(id) => response.header("x-amz-version-id", id),
+        None => response,
+    }
 }
 
 pub async fn get_bucket_tagging<S: MetaStore + BlobStore>(

@@ -16,7 +16,7 @@ use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult
 
 /// The entry name of `key`'s upload `upload_id`.
 pub fn entry_name(bucket: &str, key: &str, upload_id: &str) -> String {
-    upload_names::entry_name(bucket, key, upload_id).0
+    upload_names::entry_name(&upload_names::prefix(bucket), key, upload_id).0
 }
 
 /// The entry of an upload (its name and metadata), from the metadata beside its record
@@ -27,7 +27,7 @@ pub fn entry_of(
     record_custom: &BTreeMap<String, String>,
 ) -> Option<(String, BTreeMap<String, String>)> {
     let key = record_custom.get(upload_field::KEY)?;
-    let (name, truncated) = upload_names::entry_name(bucket, key, upload_id);
+    let (name, truncated) = upload_names::entry_name(&upload_names::prefix(bucket), key, upload_id);
     // The record's listing fields have the entry's names (`upload_field` re-exports them).
     let mut custom: BTreeMap<String, String> = [
         field::STORAGE_CLASS,

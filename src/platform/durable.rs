@@ -160,6 +160,19 @@ impl MetaCatalog {
                 }
                 Ok(Answer::default())
             }
+            Command::DeleteIf { name, value } => {
+                let deleted: Vec<serde_json::Value> = self
+                    .sql
+                    .exec(
+                        "DELETE FROM meta WHERE name = ? AND value = ? RETURNING name",
+                        vec![text(&name), text(&value)],
+                    )?
+                    .to_array()?;
+                Ok(Answer {
+                    written: !deleted.is_empty(),
+                    ..Answer::default()
+                })
+            }
             Command::Delete { name } => {
                 self.sql
                     .exec("DELETE FROM meta WHERE name = ?", vec![text(&name)])?;
@@ -365,6 +378,15 @@ impl MetaStore for DurableMeta {
         expect: Expect<'_>,
     ) -> StoreResult<bool> {
         self.write(name, value, metadata, Some(expect.into())).await
+    }
+
+    async fn delete_if(&self, name: &str, value: &str) -> StoreResult<bool> {
+        let command = Command::DeleteIf {
+            name: name.to_string(),
+            value: value.to_string(),
+        };
+        let answer = self.call(catalog::shard_of(name), &command).await?;
+        Ok(answer.written)
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {

@@ -70,6 +70,13 @@ impl MetaStore for super::Platform {
         }
     }
 
+    async fn delete_if(&self, name: &str, value: &str) -> StoreResult<bool> {
+        match &self.meta {
+            Meta::Kv(kv) => kv.delete_if(name, value).await,
+            Meta::Durable(objects) => objects.delete_if(name, value).await,
+        }
+    }
+
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
         match &self.meta {
             Meta::Kv(kv) => kv.list(prefix, cursor, limit).await,

@@ -50,6 +50,11 @@ pub enum Command {
     Delete {
         name: String,
     },
+    /// Deletes the name only if it holds `value`.
+    DeleteIf {
+        name: String,
+        value: String,
+    },
     /// Several names of one object, in one transaction.
     DeleteMany {
         names: Vec<String>,

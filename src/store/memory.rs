@@ -216,6 +216,21 @@ impl MetaStore for MemoryStore {
         })
     }
 
+    /// Atomic, as [`Self::put_if`], and counted the same way.
+    async fn delete_if(&self, name: &str, value: &str) -> StoreResult<bool> {
+        if !self.lists_objects.get() {
+            self.tick()?;
+        }
+        self.write(|| {
+            let mut kv = self.kv.borrow_mut();
+            let matches = kv.get(name).is_some_and(|(v, _)| v == value);
+            if matches {
+                kv.remove(name);
+            }
+            Ok(matches)
+        })
+    }
+
     /// Atomic (nothing else runs between the comparison and the write). Counted as the read
     /// and the write it takes on KV, or as the one call of the Durable-Object store.
     async fn put_if(

@@ -78,6 +78,16 @@ pub trait MetaStore {
         }
         Ok(matches)
     }
+    /// Deletes `name` only if it holds exactly `value` (the value the caller read); `Ok(false)`,
+    /// deleting nothing, when it does not. Atomic where the store can make it so, as
+    /// [`Self::put_if`].
+    async fn delete_if(&self, name: &str, value: &str) -> StoreResult<bool> {
+        let matches = self.get(name).await?.as_deref() == Some(value);
+        if matches {
+            self.delete(name).await?;
+        }
+        Ok(matches)
+    }
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage>;
     /// Most names one [`Self::get_many`] call reads.
     fn get_many_max(&self) -> usize {
