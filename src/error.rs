@@ -70,6 +70,8 @@ pub enum ErrorCode {
     MaxPostPreDataLengthExceededError,
     NoSuchVersion,
     InvalidBucketState,
+    ObjectLockConfigurationNotFoundError,
+    NoSuchObjectLockConfiguration,
 }
 
 impl ErrorCode {
@@ -124,7 +126,9 @@ impl ErrorCode {
             | NoSuchPublicAccessBlockConfiguration
             | NoSuchCORSConfiguration
             | OwnershipControlsNotFoundError
-            | NoSuchVersion => 404,
+            | NoSuchVersion
+            | ObjectLockConfigurationNotFoundError
+            | NoSuchObjectLockConfiguration => 404,
             MethodNotAllowed => 405,
             MissingContentLength => 411,
             BucketAlreadyExists
@@ -209,6 +213,8 @@ impl ErrorCode {
             MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
             NoSuchVersion => "NoSuchVersion",
             InvalidBucketState => "InvalidBucketState",
+            ObjectLockConfigurationNotFoundError => "ObjectLockConfigurationNotFoundError",
+            NoSuchObjectLockConfiguration => "NoSuchObjectLockConfiguration",
         }
     }
 
@@ -278,6 +284,12 @@ impl ErrorCode {
             MaxPostPreDataLengthExceededError => "Your POST request fields preceding the upload file were too large.",
             NoSuchVersion => "The specified version does not exist.",
             InvalidBucketState => "The request is not valid with the current state of the bucket.",
+            ObjectLockConfigurationNotFoundError => {
+                "Object Lock configuration does not exist for this bucket"
+            }
+            NoSuchObjectLockConfiguration => {
+                "The specified object does not have a ObjectLock configuration"
+            }
             AccessForbidden => "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
         }
     }

@@ -12,6 +12,7 @@ pub mod cors;
 pub mod crc_combine;
 pub mod error;
 pub mod listing;
+pub mod lock;
 pub mod multipart_xml;
 pub mod names;
 pub mod ops;

@@ -19,7 +19,7 @@ use std::fmt;
 /// misread, or rewrite without what it does not know, raises it, and writes the new version only
 /// on records that need it: version 2 is an object record holding its bytes (`inline`), which
 /// a version-1 reader would take for an object whose blob is missing, and rewrite without them;
-/// version 3 a record of a versioned bucket's version (`vid`, `place`, `dm`).
+/// version 3 a record of a versioned bucket's version (`vid`, `place`, `dm`, `lock`).
 pub const RECORD_VERSION: u32 = 3;
 
 /// The first version, that of every record without inline bytes.
@@ -164,6 +164,9 @@ pub struct BucketRecord {
     /// Object Lock is enabled (at creation: it can never be turned off, nor versioning suspended).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub object_lock: bool,
+    /// The default retention of new versions (Object Lock configuration's rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_default: Option<crate::lock::config::DefaultRetention>,
 }
 
 /// The content headers S3 stores with an object and returns on GET/HEAD.
@@ -275,6 +278,9 @@ pub struct ObjectRecord {
     /// A delete marker (kept only in the version archive: no bytes, no blobs).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dm: bool,
+    /// The version's Object Lock retention and legal hold.
+    #[serde(default, skip_serializing_if = "crate::lock::ObjectLock::is_none")]
+    pub lock: crate::lock::ObjectLock,
 }
 
 fn is_single(layout: &Layout) -> bool {
@@ -358,7 +364,8 @@ impl ObjectRecord {
 
     /// The version this record is written with: the first, unless it holds its bytes.
     fn written_version(&self) -> Version {
-        Version(if self.vid.is_some() || self.place.is_some() || self.dm {
+        let versioned = self.vid.is_some() || self.place.is_some() || self.dm;
+        Version(if versioned || !self.lock.is_none() {
             VERSIONED_VERSION
         } else if self.inline.is_some() {
             INLINE_VERSION

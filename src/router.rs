@@ -230,6 +230,24 @@ impl Operation {
         }
     }
 
+    /// The action a policy names this operation by when the request names a version
+    /// (`versionId`): S3 authorizes reads, deletes, ACL and tag calls on a version under their
+    /// `…Version…` actions; the others keep their own.
+    pub fn version_action(self) -> &'static str {
+        use Operation::*;
+        match self {
+            GetObject | HeadObject => "s3:GetObjectVersion",
+            DeleteObject | DeleteObjects => "s3:DeleteObjectVersion",
+            GetObjectAcl => "s3:GetObjectVersionAcl",
+            PutObjectAcl => "s3:PutObjectVersionAcl",
+            GetObjectTagging => "s3:GetObjectVersionTagging",
+            PutObjectTagging => "s3:PutObjectVersionTagging",
+            DeleteObjectTagging => "s3:DeleteObjectVersionTagging",
+            GetObjectAttributes => "s3:GetObjectVersionAttributes",
+            other => other.action(),
+        }
+    }
+
     /// Writes over an object, and its deletion: its record is read with the bucket's (not for
     /// authorization: for the commit, which expects the key to still hold it, and for the
     /// blobs a delete retires).
@@ -255,6 +273,10 @@ impl Operation {
                 | PutObjectTagging
                 | DeleteObjectTagging
                 | GetObjectAttributes
+                | GetObjectRetention
+                | PutObjectRetention
+                | GetObjectLegalHold
+                | PutObjectLegalHold
         )
     }
 }

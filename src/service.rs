@@ -212,6 +212,16 @@ async fn run<S: MetaStore + BlobStore>(
         GetBucketVersioning => ops::versions::get_bucket_versioning(ctx, call).await,
         PutBucketVersioning => ops::versions::put_bucket_versioning(ctx, call, body).await,
         ListObjectVersions => ops::versions::list_object_versions(ctx, call).await,
+        GetObjectLockConfiguration => {
+            ops::object_lock::get_object_lock_configuration(ctx, call).await
+        }
+        PutObjectLockConfiguration => {
+            ops::object_lock::put_object_lock_configuration(ctx, call, body).await
+        }
+        GetObjectRetention => ops::object_lock::get_object_retention(ctx, call).await,
+        PutObjectRetention => ops::object_lock::put_object_retention(ctx, call, body).await,
+        GetObjectLegalHold => ops::object_lock::get_object_legal_hold(ctx, call).await,
+        PutObjectLegalHold => ops::object_lock::put_object_legal_hold(ctx, call, body).await,
         GetBucketWebsite => ops::website::get_bucket_website(ctx, call).await,
         PutBucketWebsite => ops::website::put_bucket_website(ctx, call, body).await,
         DeleteBucketWebsite => ops::website::delete_bucket_website(ctx, call).await,
@@ -247,8 +257,6 @@ fn implemented(operation: Operation) -> bool {
             | GetBucketEncryption
             | PutBucketEncryption
             | DeleteBucketEncryption
-            | GetObjectLockConfiguration
-            | PutObjectLockConfiguration
             | GetBucketLogging
             | PutBucketLogging
             | GetBucketNotification
@@ -261,10 +269,6 @@ fn implemented(operation: Operation) -> bool {
             | GetBucketAccelerate
             | PutBucketAccelerate
             | BucketAnalyticsInventoryMetrics
-            | GetObjectLegalHold
-            | PutObjectLegalHold
-            | GetObjectRetention
-            | PutObjectRetention
             | RestoreObject
             | SelectObjectContent
             | GetObjectTorrent

@@ -85,7 +85,7 @@ fn early_refusals_are_final_answers_with_their_s3_error() {
         &env,
         env.req("PUT", &object_path(BUCKET, "k"))
             .body(big())
-            .header("x-amz-object-lock-mode", "GOVERNANCE"),
+            .header("x-amz-server-side-encryption-customer-algorithm", "AES256"),
     );
     unsupported.assert_error(501, "NotImplemented");
     assert_eq!(unsupported.header(PREFLIGHT), Some("final"));

@@ -1688,7 +1688,7 @@ fn unimplemented_and_malformed_requests() {
         [format!("/{BUCKET}")]
     );
     env.req("PUT", &object_path(BUCKET, "k"))
-        .header("x-amz-object-lock-mode", "GOVERNANCE")
+        .header("x-amz-server-side-encryption-customer-algorithm", "AES256")
         .body(b"x".to_vec())
         .send()
         .assert_error(501, "NotImplemented");

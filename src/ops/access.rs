@@ -96,12 +96,16 @@ pub fn decide_call<S>(ctx: &Ctx<'_, S>, call: &Call<'_>, access: &Access) -> Res
     }
     let key = (operation.scope() == Scope::Object).then(|| call.key());
     let now = ctx.now_millis;
+    let action = match call.head.query_param("versionId") {
+        Some(_) => operation.version_action(),
+        None => operation.action(),
+    };
     if !allows(
         ctx.config,
         now,
         call,
         access,
-        operation.action(),
+        action,
         key,
         access.object.as_ref(),
     ) {

@@ -36,7 +36,7 @@ pub async fn append_object<S: MetaStore + BlobStore>(
     let (bucket, key) = (call.bucket(), call.key());
     validate_key(key)?;
     let position = position_param(call)?;
-    let attributes = NewAttributes::from_request(head)?;
+    let attributes = NewAttributes::from_request(head, ctx.now_millis)?;
     let plan = UploadPlan::for_request(call)?;
     if plan.length > MAX_PART_SIZE {
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
@@ -50,6 +50,8 @@ pub async fn append_object<S: MetaStore + BlobStore>(
             "Append is not supported in a versioned bucket.",
         ));
     }
+    // An unversioned bucket has no Object Lock: a lock asked for is refused.
+    attributes.lock_in(&bucket_record, ctx.now_millis)?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let previous = previous_record(ctx.store, call).await?;
     let current_length = match previous.as_ref().map(|p| &p.record) {

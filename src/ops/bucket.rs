@@ -14,6 +14,7 @@ use crate::listing::{self, upload_names, ListQuery};
 use crate::names;
 use crate::record::BucketRecord;
 use crate::store::{self, BlobStore, Expect, MetaStore, StoreResult};
+use crate::versioning::VersioningStatus;
 use crate::xml;
 
 /// Metadata stored beside an owner's bucket entry so that ListBuckets needs one KV list call
@@ -82,12 +83,16 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         })?,
     };
     let acl = super::acl::new_bucket_acl(ctx, call, &user.canonical_id, ownership)?;
+    // Object Lock comes with versioning, enabled for good.
+    let object_lock = object_lock_requested(call)?;
     let record = BucketRecord {
         owner: user.canonical_id.clone(),
         created_millis: ctx.now_millis,
         location,
         ownership: Some(ownership),
         acl,
+        versioning: object_lock.then_some(VersioningStatus::Enabled),
+        object_lock,
         ..BucketRecord::default()
     };
     let record_name = names::bucket_record(bucket);
@@ -108,6 +113,19 @@ pub async fn create_bucket<S: MetaStore + BlobStore>(
         return Err(err.into());
     }
     Ok(Response::new(200).header("location", format!("/{bucket}")))
+}
+
+/// `x-amz-bucket-object-lock-enabled` of a CreateBucket: `true` or `false`.
+fn object_lock_requested(call: &Call<'_>) -> Result<bool, S3Error> {
+    const HEADER: &str = "x-amz-bucket-object-lock-enabled";
+    match call.head.header(HEADER).map(str::trim) {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(S3Error::new(ErrorCode::InvalidArgument)
+            .detail("ArgumentName", HEADER)
+            .detail("ArgumentValue", v)),
+    }
 }
 
 pub async fn delete_bucket<S: MetaStore + BlobStore>(

@@ -128,7 +128,11 @@ pub async fn load_source<S: MetaStore + BlobStore>(
             object,
         )
     };
-    if !may("s3:GetObject", Some(&key), record.as_ref()) {
+    let read_action = match version_id {
+        Some(_) => "s3:GetObjectVersion",
+        None => "s3:GetObject",
+    };
+    if !may(read_action, Some(&key), record.as_ref()) {
         return Err(S3Error::new(ErrorCode::AccessDenied));
     }
     let Some(record) = record else {
@@ -236,9 +240,11 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     validate_key(key)?;
     let replace_metadata = directive(call, "x-amz-metadata-directive")?;
     let replace_tags = directive(call, "x-amz-tagging-directive")?;
-    let attributes = NewAttributes::from_request(head)?;
+    let attributes = NewAttributes::from_request(head, ctx.now_millis)?;
     let compute = requested_algorithm(call)?;
     let bucket_record = owned_bucket(ctx, call).await?;
+    // The copy's lock is its own request's (or the bucket's default), never the source's.
+    let object_lock = attributes.lock_in(&bucket_record, ctx.now_millis)?;
     // A copy is a new object: it gets the ACL of its own request, not the source's.
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
     let source = load_source(ctx, call).await?;
@@ -343,6 +349,7 @@ pub async fn copy_object<S: MetaStore + BlobStore>(
     record.owner = Some(owner);
     record.acl = acl;
     record.storage_class = storage_class(head)?;
+    record.lock = object_lock;
     // The redirect location is not copied, whatever the directive: the copy has the request's.
     let redirect = attributes.headers.website_redirect_location.clone();
     if replace_metadata {

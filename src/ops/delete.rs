@@ -46,7 +46,10 @@ async fn delete_versioned<S: MetaStore + BlobStore>(
     version_id: Option<&str>,
 ) -> Result<Removed, S3Error> {
     match (version_id, super::bucket_versioning(call)) {
-        (Some(id), _) => delete_version::remove_version(ctx, bucket, key, id, |_| Ok(())).await,
+        (Some(id), _) => {
+            let check = super::object_lock::removal_check(ctx, call);
+            delete_version::remove_version(ctx, bucket, key, id, check).await
+        }
         (None, Some(status)) => {
             let owner = super::acl::caller_id(call);
             delete_version::place_marker(ctx, bucket, key, status, &owner).await
@@ -104,20 +107,25 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
     let keys = request.objects;
     let version_ids = request.version_ids;
     let mut outcomes: Vec<Option<Result<(), S3Error>>> = vec![None; keys.len()];
-    let may_delete = |key: &str| {
+    let may_delete = |key: &str, version_id: Option<&String>| {
         super::access::allows(
             ctx.config,
             ctx.now_millis,
             call,
             &call.access,
-            "s3:DeleteObject",
+            match version_id {
+                Some(_) => "s3:DeleteObjectVersion",
+                None => "s3:DeleteObject",
+            },
             Some(key),
             None,
         )
     };
-    for (outcome, key) in outcomes.iter_mut().zip(&keys) {
+    for ((outcome, key), version_id) in outcomes.iter_mut().zip(&keys).zip(&version_ids) {
         *outcome = match super::put::validate_key(key) {
-            Ok(()) if !may_delete(key) => Some(Err(S3Error::new(ErrorCode::AccessDenied))),
+            Ok(()) if !may_delete(key, version_id.as_ref()) => {
+                Some(Err(S3Error::new(ErrorCode::AccessDenied)))
+            }
             Ok(()) => None,
             Err(err) => Some(Err(err)),
         };

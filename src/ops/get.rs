@@ -204,6 +204,9 @@ pub fn object_headers<B>(
     if !record.tags.is_empty() {
         response = response.header("x-amz-tagging-count", record.tags.len().to_string());
     }
+    for (name, value) in crate::lock::headers::answer_headers(&record.lock) {
+        response = response.header(name, value);
+    }
     let enabled = checksum_mode.is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
     let checksum_type = record.checksum_type.as_deref().unwrap_or("FULL_OBJECT");
     let checksum = match part {

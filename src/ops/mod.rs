@@ -15,6 +15,7 @@ pub mod inline;
 pub mod list;
 pub mod multipart;
 pub mod multipart_list;
+pub mod object_lock;
 pub mod ownership;
 pub mod policy;
 pub mod post;

@@ -79,6 +79,10 @@ pub struct UploadRecord {
     /// The ACL the object will have (`x-amz-acl` / `x-amz-grant-*` of the create request).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Acl>,
+    /// The Object Lock the object will have (the create request's, else the bucket's default
+    /// when the upload began).
+    #[serde(default, skip_serializing_if = "crate::lock::ObjectLock::is_none")]
+    pub lock: crate::lock::ObjectLock,
 }
 
 /// Metadata fields of an upload record's R2 object: its key, and what ListMultipartUploads shows
@@ -202,7 +206,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
     validate_key(key)?;
-    let attributes = NewAttributes::from_request(head)?;
+    let attributes = NewAttributes::from_request(head, ctx.now_millis)?;
     let algorithm = match head.header("x-amz-checksum-algorithm") {
         None => None,
         Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
@@ -215,6 +219,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
     let checksum_type = checksum_type(head.header("x-amz-checksum-type"), algorithm)?;
     let bucket_record = owned_bucket(ctx, call).await?;
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
+    let lock = attributes.lock_in(&bucket_record, ctx.now_millis)?;
     let upload_id = new_upload_id(ctx.now_millis);
     let record = UploadRecord {
         version: Version::default(),
@@ -228,6 +233,7 @@ pub async fn create_multipart_upload<S: MetaStore + BlobStore>(
         checksum_type: checksum_type.map(str::to_string),
         owner,
         acl,
+        lock,
     };
     let record_name = names::upload_record(bucket, &upload_id);
     let listing = record.listing_metadata();
@@ -629,6 +635,7 @@ pub async fn complete_multipart_upload<S: MetaStore + BlobStore>(
         tags: upload.tags.clone(),
         upload_id: Some(upload_id.clone()),
         acl: upload.acl.clone(),
+        lock: upload.lock,
         ..ObjectRecord::default()
     };
     // The parts stay the upload's if this fails, for a retried Complete.

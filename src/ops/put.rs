@@ -14,8 +14,9 @@ use crate::conditional;
 use crate::context::{require_absent, Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::field;
+use crate::lock::{self, headers::RequestedLock, ObjectLock};
 use crate::names;
-use crate::record::{ContentHeaders, InlineBytes, ObjectRecord};
+use crate::record::{BucketRecord, ContentHeaders, InlineBytes, ObjectRecord};
 use crate::request::RequestHead;
 use crate::store::{BlobStore, BlobUpload, FormVerdict, MetaStore, Piece};
 use crate::tagging::{self, TagSet};
@@ -97,12 +98,16 @@ pub async fn store_object<S: MetaStore + BlobStore>(
     let head = call.head;
     let (bucket, key) = (call.bucket(), call.key());
     validate_key(key)?;
-    let attributes = NewAttributes::from_request(head)?;
+    let attributes = NewAttributes::from_request(head, ctx.now_millis)?;
     let plan = UploadPlan::for_request(call)?;
     if plan.length > SINGLE_PUT_MAX {
         return Err(S3Error::new(ErrorCode::EntityTooLarge));
     }
     let bucket_record = owned_bucket(ctx, call).await?;
+    let object_lock = attributes.lock_in(&bucket_record, ctx.now_millis)?;
+    if framing.is_none() {
+        lock::headers::require_digest(head, &object_lock)?;
+    }
     let (owner, acl) = super::acl::new_object_acl(ctx, call, &bucket_record)?;
 
     let previous = previous_record(ctx.store, call).await?;
@@ -119,6 +124,7 @@ pub async fn store_object<S: MetaStore + BlobStore>(
             .map(|(alg, value)| (alg.as_str().to_string(), value)),
         owner: Some(owner),
         acl,
+        lock: object_lock,
         ..attributes.into_record(key)
     };
     if framing.is_none() && inline::keeps_inline(ctx, plan.length) {
@@ -262,19 +268,15 @@ pub struct NewAttributes {
     pub user_metadata: Vec<(String, String)>,
     pub storage_class: Option<String>,
     pub tags: TagSet,
+    /// The Object Lock retention and legal hold the request asks for.
+    pub lock: RequestedLock,
 }
 
 impl NewAttributes {
-    /// Reads and checks the attribute headers, refusing (501) those not implemented yet.
-    pub fn from_request(head: &RequestHead) -> Result<NewAttributes, S3Error> {
-        for unsupported in [
-            "x-amz-object-lock-mode",
-            "x-amz-object-lock-retain-until-date",
-            "x-amz-object-lock-legal-hold",
-            "x-amz-server-side-encryption-customer-algorithm",
-        ] {
-            require_absent(head, unsupported)?;
-        }
+    /// Reads and checks the attribute headers at `now_millis`, refusing (501) those not
+    /// implemented yet.
+    pub fn from_request(head: &RequestHead, now_millis: i64) -> Result<NewAttributes, S3Error> {
+        require_absent(head, "x-amz-server-side-encryption-customer-algorithm")?;
         check_server_side_encryption(head)?;
         check_website_redirect(head)?;
         Ok(NewAttributes {
@@ -282,7 +284,19 @@ impl NewAttributes {
             user_metadata: user_metadata(head)?,
             storage_class: storage_class(head)?,
             tags: object_tags(head)?,
+            lock: lock::headers::requested_lock(head, now_millis)?,
         })
+    }
+
+    /// The lock of the version these attributes make in `bucket` at `now_millis`: what the
+    /// request asked, else the bucket's default retention (refused without Object Lock).
+    pub fn lock_in(&self, bucket: &BucketRecord, now_millis: i64) -> Result<ObjectLock, S3Error> {
+        lock::headers::settle(
+            self.lock,
+            bucket.object_lock_enabled(),
+            bucket.lock_default.as_ref(),
+            now_millis,
+        )
     }
 
     /// A record for `key` carrying these attributes (bytes, times and owner still to fill in).

@@ -5,40 +5,10 @@ import filecmp
 import json
 import os
 import re
-import subprocess
 
 import pytest
 
-from s3e2e import ENDPOINT, REGION, empty_and_delete_bucket, md5_hex, new_bucket_name
-
-
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    cfg = tmp_path_factory.mktemp("awscfg") / "config"
-    # path-style addressing, as for the SDK clients
-    cfg.write_text(f"[default]\nregion = {REGION}\ns3 =\n    addressing_style = path\n")
-    env = dict(os.environ)
-    env["AWS_CONFIG_FILE"] = str(cfg)
-    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull  # credentials only from the environment
-    env.pop("AWS_PROFILE", None)
-    env["AWS_PAGER"] = ""
-    return env
-
-
-@pytest.fixture
-def aws(cli_env):
-    def run(*args, check=True, json_out=False, cwd=None):
-        cmd = ["aws", "--endpoint-url", ENDPOINT, *args]
-        if json_out:
-            cmd += ["--output", "json"]
-        p = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=120, cwd=cwd)
-        if check:
-            assert p.returncode == 0, (cmd, p.returncode, p.stdout, p.stderr)
-        if json_out and p.returncode == 0:
-            return json.loads(p.stdout) if p.stdout.strip() else {}
-        return p
-
-    return run
+from s3e2e import empty_and_delete_bucket, md5_hex, new_bucket_name
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def _refused_put(reason, bucket, size, expect):
     elif reason == "bad signature":
         creds = (USER1[0], "not-the-secret-at-all-000000000000000000")
     elif reason == "unsupported header":
-        extra["x-amz-object-lock-mode"] = "GOVERNANCE"
+        extra["x-amz-server-side-encryption-customer-algorithm"] = "AES256"
     elif reason == "other account":
         creds = USER2
     if reason == "anonymous":

@@ -17,11 +17,8 @@ NOT_IMPLEMENTED = {
             "Rules": [{"ID": "r1", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}}]
         },
     ),
-    "get_object_lock_configuration": lambda s3, b: s3.get_object_lock_configuration(Bucket=b),
+    "get_bucket_logging": lambda s3, b: s3.get_bucket_logging(Bucket=b),
     "get_bucket_replication": lambda s3, b: s3.get_bucket_replication(Bucket=b),
-    "put_bucket_versioning": lambda s3, b: s3.put_bucket_versioning(
-        Bucket=b, VersioningConfiguration={"Status": "Enabled"}
-    ),
 }
 
 
