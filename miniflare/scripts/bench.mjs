@@ -11,7 +11,8 @@
 // Knobs (environment): S3EDGE_BENCH_SECONDS (5), S3EDGE_BENCH_CONCURRENCY (8),
 // S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_COMPARE_REPS (5),
 // S3EDGE_BENCH_MULTIPART (1; 0 skips the multipart and copy phases, which upload about 2.5 GiB
-// per S3 target and take several minutes).
+// per S3 target and take several minutes), S3EDGE_BENCH_VERSIONS (1; 0 skips the versioning
+// phases, whose buckets take about 10,000 PUTs per s3edge target to fill).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -26,6 +27,7 @@ import { startServer } from "./server.mjs";
 import { createSigner } from "../bench/sigv4.mjs";
 import { completeTimes, copyTimes, manyPartGet } from "../bench/multipart.mjs";
 import { WEBSITE_DOMAIN, setUpSite, sitePhases } from "../bench/website.mjs";
+import { setUpVersions, versionPhases } from "../bench/versions.mjs";
 
 const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
@@ -34,6 +36,7 @@ const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
 /** Repetitions of the large PUT and GET through the front and straight to workerd, alternating. */
 const COMPARE_REPS = Number(process.env.S3EDGE_BENCH_COMPARE_REPS ?? 5);
 const MULTIPART = process.env.S3EDGE_BENCH_MULTIPART !== "0";
+const VERSIONS = process.env.S3EDGE_BENCH_VERSIONS !== "0";
 // The small objects' size (`S3EDGE_BENCH_SMALL_KIB`, default 4): how the inline threshold was chosen.
 const SMALL_KIB = Number(process.env.S3EDGE_BENCH_SMALL_KIB ?? 4);
 const SMALL = SMALL_KIB * 1024;
@@ -55,7 +58,7 @@ const log = (message) => console.log(`[bench ${((performance.now() - startedAt) 
 
 // A last resort against a hang: every phase is bounded, this bounds the sum (the multipart and
 // copy phases, on three targets, take several minutes more).
-const WATCHDOG_MINUTES = MULTIPART ? 40 : 15;
+const WATCHDOG_MINUTES = (MULTIPART ? 40 : 15) + (VERSIONS ? 10 : 0);
 const watchdog = setTimeout(() => {
   console.error(`[bench] gave up after ${WATCHDOG_MINUTES} minutes`);
   process.exit(2);
@@ -607,6 +610,7 @@ try {
   }
 
   await setUpSite(request, s3edges, passthrough, BUCKET);
+  if (VERSIONS) await setUpVersions(request, s3edges, BUCKET, SMALL, CONCURRENCY, log);
 
   // Warm-up (not measured): compiles the Worker's code paths on every side.
   for (const t of targets) {
@@ -632,6 +636,7 @@ try {
     ["getBig", `${BIG_MIB} MiB GET ×${REPS}`, bigGet, every],
     // Website and CORS are s3edge's own (Miniflare's endpoint has neither).
     ...sitePhases(request, closedLoop, measured, CONCURRENCY, SECONDS).map((phase) => [...phase, ["s3edge", "bare"]]),
+    ...(VERSIONS ? versionPhases(request, closedLoop, measured, BUCKET, SMALL, CONCURRENCY, SECONDS).map((phase) => [...phase, ["s3edge"]]) : []),
   ];
   const results = Object.fromEntries(targets.map((t) => [t.name, {}]));
   for (const [id, label, fn, kinds] of phases) {
@@ -801,6 +806,21 @@ try {
   lines.push(`| ${BIG_MIB} MiB GET MiB/s, s3edge (KV) through the front / straight to workerd (median of ${COMPARE_REPS}, alternating) | ${viaFrontAndStraight("getBig")} |`);
   lines.push(`| Miniflare S3 endpoint | ${miniflareS3Skipped ? `skipped: ${miniflareS3Skipped}` : `Miniflare ${MINIFLARE_VERSION}, \`${MINIFLARE_S3_PATH}/${BUCKET}/<key>\`, its entry worker behind the front`} |`);
   lines.push(`| total bench time (s) | ${fmt((performance.now() - startedAt) / 1000, 0)} |`);
+  if (VERSIONS) {
+    const cols = s3edges.map((t) => results[t.name]);
+    const vRow = (figure, cell) => lines.push(`| ${figure} | ${cols.map(cell).join(" | ")} |`);
+    lines.push("");
+    lines.push(`| versioning | ${s3edges.map((t) => LABELS[t.name]).join(" | ")} |`);
+    lines.push(`|---|${"---:|".repeat(s3edges.length)}`);
+    vRow(`${SMALL_LABEL} GET ops/s, unversioned bucket`, (r) => fmt(r.get4k?.opsPerSec, 0));
+    vRow(`${SMALL_LABEL} GET ops/s, current version (3 per key) in a versioned bucket`, (r) => fmt(r.getVersioned?.opsPerSec, 0));
+    vRow("GET ops/s, versioned / unversioned", (r) => ratio(r.getVersioned?.opsPerSec, r.get4k?.opsPerSec));
+    vRow("workerd CPU ms / GET, versioned / unversioned", (r) => `${fmt(r.getVersioned?.workerdCpuMs / r.getVersioned?.ok, 3)} / ${fmt(r.get4k?.workerdCpuMs / r.get4k?.ok, 3)}`);
+    vRow("ListObjectVersions page of 100 versions, bucket of 10 keys × 10 versions: p50 ms", (r) => fmt(r.versions10?.p50, 2));
+    vRow("the same, 100 keys × 100 versions (from a middle key-marker): p50 ms", (r) => fmt(r.versions100?.p50, 2));
+    vRow("ListObjectVersions p50, 100 × 100 / 10 × 10", (r) => ratio(r.versions100?.p50, r.versions10?.p50));
+    vRow("workerd CPU ms / page, 100 × 100 / 10 × 10", (r) => `${fmt(r.versions100?.workerdCpuMs / r.versions100?.ok, 2)} / ${fmt(r.versions10?.workerdCpuMs / r.versions10?.ok, 2)}`);
+  }
   if (MULTIPART) {
     const ms = (xs) => `${fmt(median(xs), 1)} (${xs.map((x) => fmt(x, 0)).join(", ")})`;
     const failedCell = (cell, m) => {

@@ -600,12 +600,10 @@ pub fn listing_metadata<S: MetaStore>(store: &S, record: &ObjectRecord) -> Optio
         .then(|| crate::listing::sorted::Entry::of(record).to_json())
 }
 
-pub async fn write_index_entry<S: MetaStore + BlobStore>(
-    ctx: &Ctx<'_, S>,
-    bucket: &str,
-    record: &ObjectRecord,
-) -> Result<(), S3Error> {
-    let index = names::index_name(bucket, &record.key);
+/// The custom metadata a listing reads of `record` (its index entry's, and its version-archive
+/// entry's): size, ETag, last-modified, storage class, checksum, owner, and the full key when
+/// the entry's name had to be `truncated`.
+pub fn listing_fields(record: &ObjectRecord, truncated: bool) -> BTreeMap<String, String> {
     let mut custom = BTreeMap::from([
         (field::SIZE.to_string(), record.size.to_string()),
         (field::ETAG.to_string(), record.etag.clone()),
@@ -627,12 +625,23 @@ pub async fn write_index_entry<S: MetaStore + BlobStore>(
     {
         custom.insert(field::CHECKSUM_TYPE.to_string(), kind.clone());
     }
-    if let names::IndexName::Truncated { .. } = index {
+    if truncated {
         custom.insert(field::FULL_KEY.to_string(), record.key.clone());
     }
     if let Some(owner) = &record.owner {
         custom.insert(field::OWNER.to_string(), owner.clone());
     }
+    custom
+}
+
+pub async fn write_index_entry<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    bucket: &str,
+    record: &ObjectRecord,
+) -> Result<(), S3Error> {
+    let index = names::index_name(bucket, &record.key);
+    let truncated = matches!(index, names::IndexName::Truncated { .. });
+    let mut custom = listing_fields(record, truncated);
     if let Some(id) = &record.vid {
         custom.insert(field::VERSION_ID.to_string(), id.clone());
     }

@@ -44,39 +44,13 @@ pub fn null_place_name(bucket: &str, key: &str) -> String {
 
 /// The metadata of a version's entry: what ListObjectVersions shows of it.
 pub fn entry_metadata(record: &ObjectRecord, truncated: bool) -> BTreeMap<String, String> {
-    let mut custom = BTreeMap::from([
-        (field::SIZE.to_string(), record.size.to_string()),
-        (field::ETAG.to_string(), record.etag.clone()),
-        (
-            field::MODIFIED.to_string(),
-            record.last_modified_millis.to_string(),
-        ),
-        (
-            archive_field::VERSION_ID.to_string(),
-            record.version_id().to_string(),
-        ),
-    ]);
+    let mut custom = super::put::listing_fields(record, truncated);
+    custom.insert(
+        archive_field::VERSION_ID.to_string(),
+        record.version_id().to_string(),
+    );
     if record.dm {
         custom.insert(archive_field::DELETE_MARKER.to_string(), "1".to_string());
-    }
-    if let Some(class) = &record.storage_class {
-        custom.insert(field::STORAGE_CLASS.to_string(), class.clone());
-    }
-    if let Some((alg, _)) = &record.checksum {
-        custom.insert(field::CHECKSUM_ALGORITHM.to_string(), alg.clone());
-    }
-    if let Some(kind) = record
-        .checksum_type
-        .as_ref()
-        .filter(|t| *t != "FULL_OBJECT")
-    {
-        custom.insert(field::CHECKSUM_TYPE.to_string(), kind.clone());
-    }
-    if truncated {
-        custom.insert(field::FULL_KEY.to_string(), record.key.clone());
-    }
-    if let Some(owner) = &record.owner {
-        custom.insert(field::OWNER.to_string(), owner.clone());
     }
     custom
 }
