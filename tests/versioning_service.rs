@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use s3edge::store::memory::Fault;
+use s3edge::store::MetaStore as _;
 
 const BUCKET: &str = "vers";
 
@@ -18,9 +19,8 @@ fn assert_ok(resp: &Resp, status: u16) {
 }
 
 fn set_versioning(env: &Env, bucket: &str, status: &str) {
-    let body = format!(
-        "<VersioningConfiguration><Status>{status}</Status></VersioningConfiguration>"
-    );
+    let body =
+        format!("<VersioningConfiguration><Status>{status}</Status></VersioningConfiguration>");
     let resp = env
         .req("PUT", &format!("/{bucket}"))
         .query("versioning")
@@ -216,8 +216,16 @@ fn walk(env: &Env, params: &[(&str, &str)], max_keys: usize) -> Vec<Item> {
             out.extend(items);
             return out;
         }
-        assert_eq!(items.len(), max_keys, "a truncated page is full: {}", page.text);
-        let next_key = page.next_key.clone().expect("a truncated page has a marker");
+        assert_eq!(
+            items.len(),
+            max_keys,
+            "a truncated page is full: {}",
+            page.text
+        );
+        let next_key = page
+            .next_key
+            .clone()
+            .expect("a truncated page has a marker");
         match items.last().unwrap() {
             Item::V(e) => {
                 assert_eq!(next_key, e.key, "{}", page.text);
@@ -359,7 +367,7 @@ fn paging_fixture() -> (Env, Model) {
                 continue;
             }
             advance(&mut env, (round as i64) % 2);
-            if (*key == "e" && round == 2) || (*key == "b/1" && round == 2) {
+            if round == 2 && (*key == "e" || *key == "b/1") {
                 let resp = env.delete(BUCKET, key);
                 assert_ok(&resp, 204);
                 assert_eq!(resp.header("x-amz-delete-marker"), Some("true"));
@@ -438,8 +446,12 @@ fn version_pages_from_every_marker() {
     let (current, _) = env.walk_v2(BUCKET, &[]);
     assert_eq!(current, ["a", "b/2", "c", "d/x/y", "e"]);
     // The never-versioned and the suspended `null` versions are listed as such.
-    assert!(all.iter().any(|i| matches!(i, Item::V(e) if e.key == "a" && e.version_id == "null")));
-    assert!(all.iter().any(|i| matches!(i, Item::V(e) if e.key == "c" && e.version_id == "null")));
+    assert!(all
+        .iter()
+        .any(|i| matches!(i, Item::V(e) if e.key == "a" && e.version_id == "null")));
+    assert!(all
+        .iter()
+        .any(|i| matches!(i, Item::V(e) if e.key == "c" && e.version_id == "null")));
 }
 
 #[test]
@@ -459,10 +471,12 @@ fn version_pages_with_prefix_and_delimiter() {
         if let Some(d) = delimiter {
             params.push(("delimiter", d));
         }
-        if prefix == "" && delimiter.is_some() {
+        if prefix.is_empty() && delimiter.is_some() {
             // Each common prefix once, counted as one item.
-            let prefixes: Vec<&Item> =
-                expected.iter().filter(|i| matches!(i, Item::P(_))).collect();
+            let prefixes: Vec<&Item> = expected
+                .iter()
+                .filter(|i| matches!(i, Item::P(_)))
+                .collect();
             assert_eq!(
                 prefixes,
                 [&Item::P("b/".into()), &Item::P("d/".into())],
@@ -579,7 +593,10 @@ fn suspended_writes_replace_the_null_version() {
     let (s2_etag, e1_etag) = (quoted_md5(b"suspended two"), quoted_md5(b"enabled one"));
     assert_eq!(
         ids,
-        [("null", true, s2_etag.as_str()), (e1.as_str(), false, e1_etag.as_str())]
+        [
+            ("null", true, s2_etag.as_str()),
+            (e1.as_str(), false, e1_etag.as_str())
+        ]
     );
     let null = with_version(&env, "GET", key, "null");
     assert_ok(&null, 200);
@@ -623,13 +640,24 @@ fn unknown_and_malformed_version_ids() {
     let v1 = version_of(&put(&env, key, b"one"));
     let unknown = "0".repeat(32);
     assert_ne!(v1, unknown);
-    for (k, id) in [(key, unknown.as_str()), ("missing-key", unknown.as_str()), (key, "null")] {
+    for (k, id) in [
+        (key, unknown.as_str()),
+        ("missing-key", unknown.as_str()),
+        (key, "null"),
+    ] {
         let get = with_version(&env, "GET", k, id);
         get.assert_error(404, "NoSuchVersion");
         with_version(&env, "HEAD", k, id).assert_head_error(404);
     }
     let upper = v1.to_ascii_uppercase();
-    for bad in ["abc", "", "not a version", &upper, &format!("{v1}0"), "NULL"] {
+    for bad in [
+        "abc",
+        "",
+        "not a version",
+        &upper,
+        &format!("{v1}0"),
+        "NULL",
+    ] {
         if bad == v1 {
             continue;
         }
@@ -654,12 +682,21 @@ fn assert_versions_coherent(env: &Env, what: &str) {
     let mut by_key: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     let mut ids = BTreeSet::new();
     for item in listed {
-        let Item::V(e) = item else { panic!("{what}: a prefix") };
-        assert!(ids.insert((e.key.clone(), e.version_id.clone())), "{what}: twice {e:?}");
+        let Item::V(e) = item else {
+            panic!("{what}: a prefix")
+        };
+        assert!(
+            ids.insert((e.key.clone(), e.version_id.clone())),
+            "{what}: twice {e:?}"
+        );
         by_key.entry(e.key.clone()).or_default().push(e);
     }
     for (key, list) in &by_key {
-        assert_eq!(list.iter().filter(|e| e.latest).count(), 1, "{what}: {list:?}");
+        assert_eq!(
+            list.iter().filter(|e| e.latest).count(),
+            1,
+            "{what}: {list:?}"
+        );
         assert!(list[0].latest, "{what}: {list:?}");
         for e in list {
             let got = with_version(env, "GET", key, &e.version_id);
@@ -707,13 +744,35 @@ fn fault_fixture() -> Fixture {
 }
 
 /// Runs `op` with a fault from every call in turn, then checks that no earlier version was
-/// lost (`gone`, the version a successful op removes, excepted).
-fn under_faults(name: &str, op: impl Fn(&Fixture) -> Resp, ok: u16, gone: Option<usize>) {
+/// lost (`gone`, the version a successful op removes, excepted), that the listing agrees with
+/// reads after the cleanup pass (`interrupted`: except when a failed op left its work to its
+/// retry), and that a retry succeeds and leaves everything coherent.
+fn under_faults(
+    name: &str,
+    op: impl Fn(&Fixture) -> Resp,
+    ok: u16,
+    gone: Option<usize>,
+    interrupted: bool,
+) {
     let fixture = fault_fixture();
     let before = fixture.env.store.calls();
     assert_ok(&op(&fixture), ok);
     let calls = fixture.env.store.calls() - before;
     eprintln!("{name} makes {calls} storage calls");
+    let check_versions = |fixture: &Fixture, what: &str, succeeded: bool| {
+        let env = &fixture.env;
+        for (i, (id, body)) in fixture.versions.iter().enumerate() {
+            let got = with_version(env, "GET", KEY, id);
+            if gone == Some(i) && (succeeded || got.status == 404) {
+                got.assert_error(404, "NoSuchVersion");
+                continue;
+            }
+            assert_eq!(got.status, 200, "{what}: version {i}: {}", got.text());
+            assert_eq!(&got.body, body, "{what}: version {i}");
+        }
+        assert_eq!(env.get(BUCKET, "neighbour").body, b"next door", "{what}");
+        assert_eq!(versions(env, &[]).status, 200, "{what}");
+    };
     for fault in Fault::ALL {
         let mut outcomes = Vec::new();
         for n in 1..=calls + 1 {
@@ -726,34 +785,35 @@ fn under_faults(name: &str, op: impl Fn(&Fixture) -> Resp, ok: u16, gone: Option
             if resp.status != ok {
                 resp.assert_error(500, "InternalError");
             }
-            for (i, (id, body)) in fixture.versions.iter().enumerate() {
-                let got = with_version(env, "GET", KEY, id);
-                if gone == Some(i) && (resp.status == ok || got.status == 404) {
-                    if resp.status == ok {
-                        got.assert_error(404, "NoSuchVersion");
-                    }
-                    continue;
-                }
-                assert_eq!(got.status, 200, "{what}: version {i}: {}", got.text());
-                assert_eq!(&got.body, body, "{what}: version {i}");
+            check_versions(&fixture, &what, resp.status == ok);
+            // Where the listing comes from R2 index entries, an entry written ahead of a failed
+            // record write lists a version that never was until the sweep repairs it (as for
+            // unversioned overwrites); listing from the records, it agrees at once.
+            let unfinished = interrupted && resp.status != ok;
+            if env.store.lists_objects() && !unfinished {
+                assert_versions_coherent(env, &what);
             }
-            assert_eq!(env.get(BUCKET, "neighbour").body, b"next door", "{what}");
-            assert_versions_coherent(env, &what);
-            // The cleanup pass keeps every version.
+            // The cleanup pass keeps every version, and the listing agrees with reads.
             env.sweep();
-            assert_versions_coherent(env, &format!("{what}, after the sweep"));
-            for (i, (id, body)) in fixture.versions.iter().enumerate() {
-                let got = with_version(env, "GET", KEY, id);
-                if gone == Some(i) && got.status == 404 {
-                    continue;
-                }
-                assert_eq!(&got.body, body, "{what}, after the sweep: version {i}");
+            let what_swept = format!("{what}, after the sweep");
+            check_versions(&fixture, &what_swept, resp.status == ok);
+            if !unfinished {
+                assert_versions_coherent(env, &what_swept);
             }
+            // A retry succeeds and finishes the job.
+            let retry = op(&fixture);
+            assert_eq!(retry.status, ok, "{what}, retried: {}", retry.text());
+            let what_retried = format!("{what}, retried");
+            check_versions(&fixture, &what_retried, true);
+            assert_versions_coherent(env, &what_retried);
             outcomes.push((n, resp.status));
         }
         eprintln!("{name}, {fault:?}: {outcomes:?}");
         assert_eq!(outcomes.last().unwrap().1, ok, "{name}: {outcomes:?}");
-        assert!(outcomes.iter().any(|(_, s)| *s != ok), "{name}: {outcomes:?}");
+        assert!(
+            outcomes.iter().any(|(_, s)| *s != ok),
+            "{name}: {outcomes:?}"
+        );
     }
 }
 
@@ -764,28 +824,43 @@ fn versioned_overwrite_under_faults_keeps_every_version() {
         |f| put(&f.env, KEY, &[b'4'; 50_000]),
         200,
         None,
+        false,
     );
     under_faults(
         "a small versioned overwrite",
         |f| put(&f.env, KEY, b"v4 small"),
         200,
         None,
+        false,
     );
 }
 
 #[test]
 fn delete_marker_under_faults_keeps_every_version() {
-    under_faults("a delete marker", |f| f.env.delete(BUCKET, KEY), 204, None);
+    under_faults(
+        "a delete marker",
+        |f| f.env.delete(BUCKET, KEY),
+        204,
+        None,
+        false,
+    );
 }
 
 #[test]
 fn version_removal_under_faults_keeps_the_others() {
-    for (i, name) in [(0, "removal of the oldest"), (1, "removal of the middle"), (2, "removal of the current")] {
+    for (i, name) in [
+        (0, "removal of the oldest"),
+        (1, "removal of the middle"),
+        (2, "removal of the current"),
+    ] {
         under_faults(
             name,
             move |f| with_version(&f.env, "DELETE", KEY, &f.versions[i].0),
             204,
             Some(i),
+            // Removing the current version, the record goes before the one under it is made
+            // current: a failure between leaves that to the retry.
+            i == 2,
         );
     }
 }
@@ -863,7 +938,10 @@ fn retention_and_legal_hold_guard_version_removal() {
     }
     // The owner may bypass GOVERNANCE, never COMPLIANCE.
     locked_version(&env, "DELETE", "comp", &comp, true).assert_error(403, "AccessDenied");
-    assert_eq!(locked_version(&env, "GET", "comp", &comp, false).body, b"complied");
+    assert_eq!(
+        locked_version(&env, "GET", "comp", &comp, false).body,
+        b"complied"
+    );
     assert_ok(&locked_version(&env, "DELETE", "gov", &gov, true), 204);
     locked_version(&env, "GET", "gov", &gov, false).assert_error(404, "NoSuchVersion");
 
@@ -873,7 +951,10 @@ fn retention_and_legal_hold_guard_version_removal() {
     assert_eq!(marker.header("x-amz-delete-marker"), Some("true"));
     let marker = version_of(&marker);
     env.get(LOCKED, "comp").assert_error(404, "NoSuchKey");
-    assert_eq!(locked_version(&env, "GET", "comp", &comp, false).body, b"complied");
+    assert_eq!(
+        locked_version(&env, "GET", "comp", &comp, false).body,
+        b"complied"
+    );
     // The marker itself is not protected.
     assert_ok(&locked_version(&env, "DELETE", "comp", &marker, false), 204);
     assert_eq!(env.get(LOCKED, "comp").body, b"complied");
@@ -890,7 +971,10 @@ fn retention_and_legal_hold_guard_version_removal() {
     assert_ok(&legal_hold(&env, "held", &held, "ON"), 200);
     locked_version(&env, "DELETE", "held", &held, false).assert_error(403, "AccessDenied");
     locked_version(&env, "DELETE", "held", &held, true).assert_error(403, "AccessDenied");
-    assert_eq!(locked_version(&env, "GET", "held", &held, false).body, b"on hold");
+    assert_eq!(
+        locked_version(&env, "GET", "held", &held, false).body,
+        b"on hold"
+    );
     assert_ok(&legal_hold(&env, "held", &held, "OFF"), 200);
     assert_ok(&locked_version(&env, "DELETE", "held", &held, false), 204);
     locked_version(&env, "GET", "held", &held, false).assert_error(404, "NoSuchVersion");
@@ -905,7 +989,10 @@ fn retention_in_the_past_or_without_a_digest_is_refused() {
     // A locked put without Content-MD5 (or another checksum).
     env.req("PUT", &object_path(LOCKED, "k"))
         .header("x-amz-object-lock-mode", "GOVERNANCE")
-        .header("x-amz-object-lock-retain-until-date", "2026-01-02T00:00:00Z")
+        .header(
+            "x-amz-object-lock-retain-until-date",
+            "2026-01-02T00:00:00Z",
+        )
         .body(b"x".to_vec())
         .send()
         .assert_error(400, "InvalidRequest");
