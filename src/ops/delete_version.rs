@@ -119,6 +119,7 @@ pub async fn remove_version<S: MetaStore + BlobStore>(
     };
     for _ in 0..DELETE_ATTEMPTS {
         let current = load_stored(ctx.store, bucket, key).await?;
+        let no_current = current.is_none();
         if let Some(current) = current.filter(|c| c.record.version_id() == version_id) {
             check(&current.record)?;
             let name = names::object_record(bucket, key);
@@ -135,6 +136,11 @@ pub async fn remove_version<S: MetaStore + BlobStore>(
             return Ok(removed(Some(&current.record)));
         }
         let Some(found) = version_archive::find(ctx, bucket, key, version_id).await? else {
+            if no_current {
+                // A removal of the current version that failed after its record went leaves
+                // no object over the archived versions: the retry finishes it.
+                promote_newest(ctx, bucket, key).await?;
+            }
             return Ok(removed(None));
         };
         check(&found)?;
