@@ -431,6 +431,17 @@ fn check_walks(env: &Env, params: &[(&str, &str)], expected: &[Item]) {
             .collect();
         assert_eq!(page.items(), after, "after {key}: {}", page.text);
     }
+    // Key markers that name no key: the page starts at the next key.
+    for marker in ["", "0", "a0", "b/10", "c\u{7f}", "zzzz"] {
+        let mut p = params.to_vec();
+        p.push(("key-marker", marker));
+        let after: Vec<Item> = expected
+            .iter()
+            .filter(|it| it.sort_key() > marker)
+            .cloned()
+            .collect();
+        assert_eq!(full_listing(env, &p), after, "after {marker:?}");
+    }
 }
 
 #[test]
@@ -691,6 +702,14 @@ fn assert_versions_coherent(env: &Env, what: &str) {
         );
         by_key.entry(e.key.clone()).or_default().push(e);
     }
+    // ListObjectsV2 lists the keys whose latest version is an object.
+    let objects: Vec<&String> = by_key
+        .iter()
+        .filter(|(_, list)| !list[0].marker)
+        .map(|(key, _)| key)
+        .collect();
+    let (listed_keys, _) = env.walk_v2(BUCKET, &[]);
+    assert_eq!(listed_keys.iter().collect::<Vec<_>>(), objects, "{what}");
     for (key, list) in &by_key {
         assert_eq!(
             list.iter().filter(|e| e.latest).count(),
