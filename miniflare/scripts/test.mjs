@@ -64,6 +64,7 @@ const STORE_SUITE = [
   "test_objects.py", "test_listing.py", "test_versions_and_paging.py", "test_multipart.py",
   "test_copy.py", "test_tagging.py", "test_append.py", "test_cleanup.py", "test_concurrency.py",
   "test_buckets.py", "test_post_object.py", "test_rclone.py", "test_mixed_load.py", "test_object_lock.py",
+  "test_versioning.py",
 ].map((f) => `tests/e2e/python/${f}`);
 const workerBindings = (metaStore) => ({
   S3EDGE_USERS: JSON.stringify(USERS),

@@ -68,6 +68,9 @@ pub struct VersionQuery {
     /// Given with the key marker: the page starts after that version of that key.
     pub version_id_marker: String,
     pub max_keys: usize,
+    /// Resuming inside the marker's key: the id of its current version when that is older
+    /// than the marker (listed among the archived rows, and the latest).
+    pub resumed_current: Option<String>,
 }
 
 /// Merges one page of current objects with one page of the archive (both read from the same
@@ -159,7 +162,9 @@ pub fn merge(
             }),
             Row::Archived(upload) => {
                 let first_of_key = previous_key.as_deref() != Some(upload.key.as_str());
-                let is_latest = first_of_key && !resumes_inside(&upload.key);
+                let resumed_current = query.resumed_current.is_some()
+                    && upload.custom.get(archive_field::VERSION_ID) == query.resumed_current.as_ref();
+                let is_latest = first_of_key && (!resumes_inside(&upload.key) || resumed_current);
                 VersionItem::Version(archived_version(upload, is_latest))
             }
             Row::Prefix(p) => VersionItem::CommonPrefix(p),

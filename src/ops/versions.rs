@@ -8,8 +8,8 @@ use super::{load_record, owned_bucket, read_small_body, save_bucket, version_arc
 use crate::checksum::ChecksumAlgorithm;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
-use crate::listing::uploads::{list_uploads, UploadQuery};
-use crate::listing::versions::{merge, VersionItem, VersionQuery};
+use crate::listing::uploads::{list_uploads, IndexedUpload, UploadItem, UploadQuery};
+use crate::listing::versions::{archive_field, merge, VersionItem, VersionQuery};
 use crate::listing::{self, ListQuery};
 use crate::record::ObjectRecord;
 use crate::store::{BlobStore, MetaStore};
@@ -167,6 +167,7 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
     )
     .await?;
     // A bucket never versioned has no archive: its objects are its null versions.
+    let mut resumed_current = None;
     let archived = match bucket_record.versioning {
         None => None,
         Some(_) => {
@@ -178,16 +179,49 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
                 prefix: prefix.clone(),
                 delimiter: delimiter.clone(),
                 key_marker: key_marker.clone(),
-                upload_id_marker,
+                upload_id_marker: upload_id_marker.clone(),
                 max_uploads: max_keys,
             };
-            Some(list_uploads(ctx.store, &version_archive::root(bucket), &query).await?)
+            let mut page = list_uploads(ctx.store, &version_archive::root(bucket), &query).await?;
+            // Resuming inside the marker's key, the current listing starts after that key. Its
+            // current version is normally newer than the marker (listed on an earlier page), but
+            // once the versions before the marker are deleted (as a client emptying the bucket
+            // page by page does) an older one is current: listed here, in its place.
+            let in_listing = key_marker.starts_with(prefix.as_str())
+                && delimiter
+                    .as_deref()
+                    .is_none_or(|d| !key_marker[prefix.len()..].contains(d));
+            if !version_id_marker.is_empty() && in_listing {
+                if let Some(record) = load_record(ctx.store, bucket, &key_marker).await? {
+                    let place = record.place();
+                    if place > upload_id_marker {
+                        let id = record.version_id().to_string();
+                        let archived_copy = page.items.iter().any(|item| {
+                            matches!(item, UploadItem::Upload(u) if u.key == key_marker
+                                && u.custom.get(archive_field::VERSION_ID) == Some(&id))
+                        });
+                        if !archived_copy {
+                            page.items.insert(
+                                0,
+                                UploadItem::Upload(IndexedUpload {
+                                    key: key_marker.clone(),
+                                    upload_id: place,
+                                    custom: version_archive::entry_metadata(&record, false),
+                                }),
+                            );
+                        }
+                        resumed_current = Some(id);
+                    }
+                }
+            }
+            Some(page)
         }
     };
     let query = VersionQuery {
         key_marker: key_marker.clone(),
         version_id_marker: version_id_marker.clone(),
         max_keys,
+        resumed_current,
     };
     let page = merge(current, archived, &query);
 

@@ -96,11 +96,28 @@ def abort_all_uploads(client, name):
             client.abort_multipart_upload(Bucket=name, Key=up["Key"], UploadId=up["UploadId"])
 
 
+def delete_all_versions(client, name):
+    """Delete every version and delete marker of a bucket (the null versions of an
+    unversioned bucket included), a page of ListObjectVersions at a time."""
+    paginator = client.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=name):
+        objs = [
+            {"Key": e["Key"], "VersionId": e["VersionId"]}
+            for e in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for i in range(0, len(objs), 1000):
+            client.delete_objects(Bucket=name, Delete={"Objects": objs[i : i + 1000], "Quiet": True})
+
+
 def empty_and_delete_bucket(client, name):
     """Best-effort cleanup: abort in-progress multipart uploads, delete every
-    object, then the bucket."""
+    version and delete marker, then every object left, then the bucket."""
     try:
         abort_all_uploads(client, name)
+    except Exception:  # noqa: BLE001 - cleanup must never mask the test result
+        pass
+    try:
+        delete_all_versions(client, name)
     except Exception:  # noqa: BLE001 - cleanup must never mask the test result
         pass
     try:
