@@ -163,7 +163,8 @@ pub fn merge(
             Row::Archived(upload) => {
                 let first_of_key = previous_key.as_deref() != Some(upload.key.as_str());
                 let resumed_current = query.resumed_current.is_some()
-                    && upload.custom.get(archive_field::VERSION_ID) == query.resumed_current.as_ref();
+                    && upload.custom.get(archive_field::VERSION_ID)
+                        == query.resumed_current.as_ref();
                 let is_latest = first_of_key && (!resumes_inside(&upload.key) || resumed_current);
                 VersionItem::Version(archived_version(upload, is_latest))
             }
