@@ -65,6 +65,18 @@ fn require_lock_enabled(call: &Call<'_>) -> Result<(), S3Error> {
     }
 }
 
+/// The version a Get…Retention / Get…LegalHold call is about, in a lock-enabled bucket.
+async fn read_version<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+) -> Result<ObjectRecord, S3Error> {
+    require_lock_enabled(call)?;
+    match readable_record(ctx, call).await? {
+        Some(record) => Ok(record),
+        None => Err(super::missing_object(ctx, call).await),
+    }
+}
+
 fn no_such_key(call: &Call<'_>) -> S3Error {
     S3Error::new(ErrorCode::NoSuchKey).detail("Key", call.key())
 }
@@ -81,10 +93,7 @@ pub async fn get_object_retention<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    require_lock_enabled(call)?;
-    let Some(record) = readable_record(ctx, call).await? else {
-        return Err(super::missing_object(ctx, call).await);
-    };
+    let record = read_version(ctx, call).await?;
     let Some(retention) = record.lock.retention else {
         return Err(S3Error::new(ErrorCode::NoSuchObjectLockConfiguration));
     };
@@ -121,10 +130,7 @@ pub async fn get_object_legal_hold<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     call: &Call<'_>,
 ) -> OpResult<S::Body> {
-    require_lock_enabled(call)?;
-    let Some(record) = readable_record(ctx, call).await? else {
-        return Err(super::missing_object(ctx, call).await);
-    };
+    let record = read_version(ctx, call).await?;
     let Some(on) = record.lock.legal_hold else {
         return Err(S3Error::new(ErrorCode::NoSuchObjectLockConfiguration));
     };
