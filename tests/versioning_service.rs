@@ -501,6 +501,75 @@ fn version_pages_with_prefix_and_delimiter() {
 // ---------------------------------------------------------------------------------------------
 // 3. Delete markers
 
+/// A bucket of `keys` keys with `versions` versions each, written round by round.
+fn bucket_of_versions(keys: usize, versions: usize) -> Env {
+    let env = versioned_env();
+    for round in 0..versions {
+        for k in 0..keys {
+            assert_ok(
+                &put(&env, &format!("k{k:03}"), format!("v{round}").as_bytes()),
+                200,
+            );
+        }
+    }
+    env
+}
+
+/// (storage calls, listing names read, the page) of one ListObjectVersions request.
+fn page_cost(env: &Env, params: &[(&str, &str)]) -> (usize, usize, Page) {
+    let memory = env.store.memory();
+    let (calls, names) = (memory.calls(), memory.names_listed());
+    let page = list_page(env, params);
+    (memory.calls() - calls, memory.names_listed() - names, page)
+}
+
+#[test]
+fn a_version_page_costs_the_same_however_many_versions_keys_have() {
+    let small = bucket_of_versions(10, 10);
+    let large = bucket_of_versions(100, 100);
+    let (small_calls, small_names, whole) = page_cost(&small, &[("max-keys", "100")]);
+    assert_eq!((whole.entries.len(), whole.truncated), (100, false));
+    for marker in ["k050", "k000", "k097"] {
+        let params = [("max-keys", "100"), ("key-marker", marker)];
+        let (calls, names, page) = page_cost(&large, &params);
+        assert_eq!(
+            (page.entries.len(), page.truncated),
+            (100, true),
+            "{marker}"
+        );
+        let next = format!("k{:03}", marker[1..].parse::<usize>().unwrap() + 1);
+        assert!(page.entries.iter().all(|e| e.key == next), "{marker}");
+        assert!(
+            calls <= small_calls,
+            "{marker}: {calls} calls, {small_calls} for 10 x 10"
+        );
+        // The current objects are read up to the archive page's last key, not a page's worth.
+        assert!(
+            names <= small_names + 20,
+            "{marker}: {names} names listed, {small_names} for 10 x 10"
+        );
+    }
+    // Resuming inside a key costs no more either.
+    let (_, _, first) = page_cost(&large, &[("max-keys", "100"), ("key-marker", "k050")]);
+    let version_marker = first.next_version.clone().expect("a NextVersionIdMarker");
+    let params = [
+        ("max-keys", "100"),
+        ("key-marker", "k051"),
+        ("version-id-marker", version_marker.as_str()),
+    ];
+    let (calls, names, page) = page_cost(&large, &params);
+    assert_eq!(page.entries.len(), 100);
+    assert_eq!(page.entries[0].key, "k052");
+    assert!(
+        calls <= small_calls + 1,
+        "{calls} calls, {small_calls} for 10 x 10"
+    );
+    assert!(
+        names <= small_names + 20,
+        "{names} names, {small_names} for 10 x 10"
+    );
+}
+
 #[test]
 fn delete_markers_hide_the_key_until_removed() {
     let env = versioned_env();

@@ -1,7 +1,7 @@
 //! One page of a bucket listing (prefix, delimiter, start-after and max-keys as
 //! ListObjects/ListObjectsV2 define them), from the metadata store where it lists objects
 //! (`sorted`), else read from the R2 listing index. A page costs a bounded number of R2 `list`
-//! calls (about eleven for 1,000 keys, as R2 returns at most 100 entries per call with metadata)
+//! calls (about ten for 1,000 keys, as R2 returns at most 100 entries per call with metadata)
 //! whatever the bucket size, because R2 seeks (`startAfter`) and groups (`delimiter`).
 
 pub mod sorted;
@@ -10,6 +10,7 @@ pub mod uploads;
 pub mod versions;
 
 use crate::names;
+use crate::store::catalog::prefix_end;
 use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};
 
 /// One page of a bucket's objects, from wherever the store keeps them in key order: the
@@ -50,6 +51,47 @@ pub struct ListQuery {
     /// Only keys (and common prefixes) strictly greater than this are returned.
     pub start_after: Option<String>,
     pub max_keys: usize,
+    /// Only keys (and common prefixes) up to this one are returned: a page merged with another
+    /// source that stopped there (ListObjectVersions) reads no further.
+    pub until: Option<String>,
+}
+
+impl ListQuery {
+    /// Whether `name` is a common prefix of this query: the prefix, then text ending at the
+    /// first delimiter.
+    fn is_common_prefix(&self, name: &str) -> bool {
+        let Some(delimiter) = self.delimiter.as_deref().filter(|d| !d.is_empty()) else {
+            return false;
+        };
+        name.strip_prefix(self.prefix.as_str())
+            .and_then(|rest| {
+                rest.find(delimiter)
+                    .map(|at| at + delimiter.len() == rest.len())
+            })
+            .unwrap_or(false)
+    }
+
+    /// Whether an item sorting at `sort_key` is past `until`.
+    fn is_past_until(&self, sort_key: &str) -> bool {
+        self.until.as_deref().is_some_and(|until| sort_key > until)
+    }
+
+    /// The first key the page never reads (`None`: no end): the end of the prefix, or the end
+    /// of `until` (with every key it groups, when it is a common prefix) if that comes first.
+    pub fn key_end(&self) -> Option<String> {
+        let prefix_limit = prefix_end(&self.prefix);
+        let until_end =
+            self.until
+                .as_deref()
+                .and_then(|until| match self.is_common_prefix(until) {
+                    true => prefix_end(until),
+                    false => Some(format!("{until}\u{0}")),
+                });
+        match (prefix_limit, until_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +139,12 @@ pub struct ListResult {
 /// A page that runs out of calls is answered short, truncated, and resumes where it stopped.
 const MAX_R2_CALLS: usize = 16;
 
+/// The most names one R2 `list` call returns.
+const R2_LIST_MAX: usize = 1000;
+
+/// The names asked of the first call of a page bounded by `until`.
+const UNTIL_FIRST_CALL: usize = 16;
+
 pub async fn list_page<B: BlobStore>(
     blobs: &B,
     bucket: &str,
@@ -131,7 +179,17 @@ pub async fn list_page<B: BlobStore>(
     // only end once such a group has been read whole, so that it can be sorted by full key.
     let mut open_group: Option<String> = None;
     let mut last_seen: Option<String> = None;
-    for _ in 0..MAX_R2_CALLS {
+    let key_end = query.key_end();
+    let mut reached_end = false;
+    for call in 0..MAX_R2_CALLS {
+        let limit = match (prefix_exact && open_group.is_none(), call, &query.until) {
+            // Entries outside the S3 prefix come too, and a run of truncated names is read
+            // whole: as many as a call gives.
+            (false, _, _) => R2_LIST_MAX,
+            // Bounded by another source's page, this one usually needs only a few keys.
+            (true, 0, Some(_)) => UNTIL_FIRST_CALL.min(query.max_keys),
+            (true, _, _) => query.max_keys.saturating_sub(count_distinct(&mut items)),
+        };
         let page = blobs
             .list_blobs(BlobListOptions {
                 prefix: &r2_prefix,
@@ -142,7 +200,7 @@ pub async fn list_page<B: BlobStore>(
                 },
                 delimiter: r2_delimiter,
                 cursor: cursor.as_deref(),
-                limit: 1000,
+                limit: limit.clamp(1, R2_LIST_MAX) as u32,
             })
             .await?;
         for entry in &page.entries {
@@ -171,13 +229,34 @@ pub async fn list_page<B: BlobStore>(
             }
         }
         cursor = page.cursor;
+        if open_group.is_none() {
+            if let (Some(end), Some(seen)) = (&key_end, &last_seen) {
+                if seen >= end {
+                    reached_end = true;
+                    break;
+                }
+            }
+        }
         if cursor.is_none() || (open_group.is_none() && count_distinct(&mut items) >= want) {
+            break;
+        }
+        // A full page whose last item is a key, with more names in R2: the next name is another
+        // item (a key, or a common prefix past this key), so the page is truncated.
+        if prefix_exact
+            && open_group.is_none()
+            && count_distinct(&mut items) >= query.max_keys
+            && matches!(items.last(), Some(ListItem::Object(_)))
+        {
             break;
         }
     }
     count_distinct(&mut items);
-    // Also truncated when the call budget ran out before the store did: the page is short,
-    // and the next one resumes where this one stopped.
+    if reached_end {
+        items.retain(|item| !query.is_past_until(item.sort_key()));
+        cursor = None;
+    }
+    // Also truncated when the call budget ran out before the store did, or when a full page
+    // ended with more names in R2: the next page resumes where this one stopped.
     let is_truncated = items.len() > query.max_keys || cursor.is_some();
     items.truncate(query.max_keys);
     let resume_after = if is_truncated {

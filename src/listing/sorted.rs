@@ -95,11 +95,12 @@ pub enum Start {
     After(String),
 }
 
-/// One page of `query`, read range by range: `read(start, limit)` gives up to `limit` entries
-/// in key order from `start`, among the keys that begin with the query's prefix.
+/// One page of `query`, read range by range: `read(start, end, limit)` gives up to `limit`
+/// entries in key order from `start` and before `end` (`ListQuery::key_end`: the end of the
+/// prefix, or of `until`), among the keys that begin with the query's prefix.
 pub fn page<E>(
     query: &ListQuery,
-    mut read: impl FnMut(&Start, usize) -> Result<Vec<Entry>, E>,
+    mut read: impl FnMut(&Start, Option<&str>, usize) -> Result<Vec<Entry>, E>,
 ) -> Result<ListResult, E> {
     if query.max_keys == 0 {
         return Ok(ListResult::default());
@@ -107,6 +108,7 @@ pub fn page<E>(
     let want = query.max_keys + 1;
     let after = query.start_after.as_deref();
     let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
+    let end = query.key_end();
     let mut start = match after {
         Some(after) if after >= query.prefix.as_str() => Start::After(after.to_string()),
         _ => Start::Including(query.prefix.clone()),
@@ -114,7 +116,7 @@ pub fn page<E>(
     let mut items: Vec<ListItem> = Vec::new();
     'reads: while items.len() < want {
         let limit = want - items.len();
-        let entries = read(&start, limit)?;
+        let entries = read(&start, end.as_deref(), limit)?;
         let exhausted = entries.len() < limit;
         for entry in entries {
             let grouped = delimiter.and_then(|d| {
@@ -182,11 +184,12 @@ mod tests {
         let mut sorted: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         sorted.sort();
         let prefix = query.prefix.clone();
-        let read = |start: &Start, limit: usize| -> Result<Vec<Entry>, ()> {
+        let read = |start: &Start, end: Option<&str>, limit: usize| -> Result<Vec<Entry>, ()> {
             reads.set(reads.get() + 1);
             Ok(sorted
                 .iter()
                 .filter(|k| k.starts_with(&prefix))
+                .filter(|k| end.is_none_or(|end| k.as_str() < end))
                 .filter(|k| match start {
                     Start::Including(s) => k.as_str() >= s.as_str(),
                     Start::After(s) => k.as_str() > s.as_str(),
@@ -215,6 +218,7 @@ mod tests {
             delimiter: delimiter.map(str::to_string),
             start_after: after.map(str::to_string),
             max_keys: max,
+            until: None,
         }
     }
 

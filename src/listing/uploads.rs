@@ -23,6 +23,9 @@ pub mod field {
 /// truncated, and the next one resumes after its last upload.
 const MAX_R2_CALLS: usize = 16;
 
+/// The most names one R2 `list` call returns.
+const R2_LIST_MAX: usize = 1000;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UploadQuery {
     pub prefix: String,
@@ -97,14 +100,22 @@ pub async fn list_uploads<B: BlobStore>(
     // only once the run has been read whole, and is sorted by full key.
     let mut open_group: Option<String> = None;
     let mut last_seen: Option<(String, String)> = None;
+    // Where every name R2 returns is an item of the page (or one common prefix for many), a
+    // call asks for no more than the page still needs.
+    let names_are_items = prefix_exact && (delimiter.is_none() || r2_delimiter.is_some());
     for _ in 0..MAX_R2_CALLS {
+        // A run of truncated names is read whole, as fast as R2 gives it.
+        let limit = match names_are_items && open_group.is_none() {
+            true => query.max_uploads.saturating_sub(count_distinct(&mut items)),
+            false => R2_LIST_MAX,
+        };
         let page = blobs
             .list_blobs(BlobListOptions {
                 prefix: &r2_prefix,
                 start_after: start_after.as_deref().filter(|_| cursor.is_none()),
                 delimiter: r2_delimiter,
                 cursor: cursor.as_deref(),
-                limit: 1000,
+                limit: limit.clamp(1, R2_LIST_MAX) as u32,
             })
             .await?;
         let mut furthest: Option<&str> = None;
@@ -152,6 +163,15 @@ pub async fn list_uploads<B: BlobStore>(
             None => cursor = page.cursor,
         }
         if !more || (open_group.is_none() && count_distinct(&mut items) >= want) {
+            break;
+        }
+        // A full page whose last item is an upload, with more names in R2: the next name is
+        // another item (an upload, or a common prefix past this one), so the page is truncated.
+        if names_are_items
+            && open_group.is_none()
+            && count_distinct(&mut items) >= query.max_uploads
+            && matches!(items.last(), Some(UploadItem::Upload(_)))
+        {
             break;
         }
     }

@@ -73,6 +73,24 @@ pub struct VersionQuery {
     pub resumed_current: Option<String>,
 }
 
+/// Where a truncated archive page stopped: (key or common prefix, rank, place) as
+/// [`Position`] orders rows. Nothing after it is known; the current objects need reading only
+/// up to its key (`ListQuery::until`).
+pub fn archive_limit(page: &UploadPage) -> Option<(String, u8, String)> {
+    if !page.is_truncated {
+        return None;
+    }
+    page.last_seen
+        .clone()
+        .map(|(k, id)| (k, 1, id))
+        .or_else(|| {
+            page.items.last().map(|item| match item {
+                UploadItem::Upload(u) => (u.key.clone(), 1, u.upload_id.clone()),
+                UploadItem::CommonPrefix(p) => (p.clone(), 0, String::new()),
+            })
+        })
+}
+
 /// Merges one page of current objects with one page of the archive (both read from the same
 /// markers, each at most `max_keys` long) into the ListObjectVersions page.
 pub fn merge(
@@ -107,16 +125,7 @@ pub fn merge(
     if let Some(page) = archived {
         if page.is_truncated {
             more = true;
-            let seen = page
-                .last_seen
-                .clone()
-                .map(|(k, id)| (k, 1, id))
-                .or_else(|| {
-                    page.items.last().map(|item| match item {
-                        UploadItem::Upload(u) => (u.key.clone(), 1, u.upload_id.clone()),
-                        UploadItem::CommonPrefix(p) => (p.clone(), 0, String::new()),
-                    })
-                });
+            let seen = archive_limit(&page);
             limit = match (limit, seen) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

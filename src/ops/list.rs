@@ -115,6 +115,7 @@ pub async fn list_objects<S: MetaStore + BlobStore>(
             delimiter: delimiter.clone(),
             start_after,
             max_keys,
+            until: None,
         },
     )
     .await?;

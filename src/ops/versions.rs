@@ -9,7 +9,7 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::listing::uploads::{list_uploads, IndexedUpload, UploadItem, UploadQuery};
-use crate::listing::versions::{archive_field, merge, VersionItem, VersionQuery};
+use crate::listing::versions::{archive_field, archive_limit, merge, VersionItem, VersionQuery};
 use crate::listing::{self, ListQuery};
 use crate::record::ObjectRecord;
 use crate::store::{BlobStore, MetaStore};
@@ -155,17 +155,6 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
     }
     let bucket_record = owned_bucket(ctx, call).await?;
     let bucket = call.bucket();
-    let current = listing::list_objects(
-        ctx.store,
-        bucket,
-        &ListQuery {
-            prefix: prefix.clone(),
-            delimiter: delimiter.clone(),
-            start_after: Some(key_marker.clone()).filter(|k| !k.is_empty()),
-            max_keys,
-        },
-    )
-    .await?;
     // A bucket never versioned has no archive: its objects are its null versions.
     let mut resumed_current = None;
     let archived = match bucket_record.versioning {
@@ -217,6 +206,25 @@ pub async fn list_object_versions<S: MetaStore + BlobStore>(
             Some(page)
         }
     };
+    // Read second: where the archive page stopped short, the current objects past its last key
+    // cannot be listed on this page, so they are not read (a page costs the same however many
+    // versions each key has).
+    let until = archived
+        .as_ref()
+        .and_then(archive_limit)
+        .map(|(key, _, _)| key);
+    let current = listing::list_objects(
+        ctx.store,
+        bucket,
+        &ListQuery {
+            prefix: prefix.clone(),
+            delimiter: delimiter.clone(),
+            start_after: Some(key_marker.clone()).filter(|k| !k.is_empty()),
+            max_keys,
+            until,
+        },
+    )
+    .await?;
     let query = VersionQuery {
         key_marker: key_marker.clone(),
         version_id_marker: version_id_marker.clone(),

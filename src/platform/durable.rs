@@ -217,16 +217,17 @@ impl MetaCatalog {
                 delimiter,
                 start_after,
                 max_keys,
+                until,
             } => {
                 let query = ListQuery {
                     prefix,
                     delimiter,
                     start_after,
                     max_keys,
+                    until,
                 };
-                let end = catalog::prefix_end(&query.prefix);
-                let result = sorted::page(&query, |start, limit| {
-                    self.read_keys(start, end.as_deref(), limit)
+                let result = sorted::page(&query, |start, end, limit| {
+                    self.read_keys(start, end, limit)
                 })?;
                 Ok(Answer {
                     page: Some(result.into()),

@@ -70,6 +70,8 @@ pub enum Command {
         delimiter: Option<String>,
         start_after: Option<String>,
         max_keys: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
     },
 }
 
@@ -80,6 +82,7 @@ impl Command {
             delimiter: query.delimiter.clone(),
             start_after: query.start_after.clone(),
             max_keys: query.max_keys,
+            until: query.until.clone(),
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct MemoryStore {
     kv: RefCell<BTreeMap<String, (String, Option<String>)>>,
     blobs: RefCell<BTreeMap<String, StoredBlob>>,
     calls: Cell<usize>,
+    /// Listing names (R2 entries and common prefixes, or records read in key order) returned.
+    names_listed: Cell<usize>,
     fail_at: Cell<Option<(usize, Fault)>>,
     /// Size of the slices a filtered upload is fed in (exercises streaming).
     pub slice: Cell<usize>,
@@ -86,6 +88,11 @@ impl MemoryStore {
         self.calls.get()
     }
 
+    /// Listing names returned so far (what a listing call's answer costs besides the call).
+    pub fn names_listed(&self) -> usize {
+        self.names_listed.get()
+    }
+
     pub fn blob_names(&self) -> Vec<String> {
         self.blobs.borrow().keys().cloned().collect()
     }
@@ -104,6 +111,10 @@ impl MemoryStore {
     }
 
     /// Counts a read: an injected failure of either kind fails it.
+    fn count_listed(&self, names: usize) {
+        self.names_listed.set(self.names_listed.get() + names);
+    }
+
     fn tick(&self) -> StoreResult<()> {
         match self.next_call() {
             Some(_) => Err(injected(self.calls.get())),
@@ -322,16 +333,18 @@ impl MetaStore for MemoryStore {
             .filter(|entry: &Entry| entry.key.starts_with(query.prefix.as_str()))
             .collect();
         entries.sort_by(|a, b| a.key.cmp(&b.key));
-        let read = |start: &Start, limit: usize| -> StoreResult<Vec<Entry>> {
+        let read = |start: &Start, end: Option<&str>, limit: usize| -> StoreResult<Vec<Entry>> {
             Ok(entries
                 .iter()
                 .filter(|e| match start {
                     Start::Including(key) => e.key.as_str() >= key.as_str(),
                     Start::After(key) => e.key.as_str() > key.as_str(),
                 })
+                .filter(|e| end.is_none_or(|end| e.key.as_str() < end))
                 .take(limit)
                 .cloned()
-                .collect())
+                .collect::<Vec<_>>())
+            .inspect(|read: &Vec<Entry>| self.count_listed(read.len()))
         };
         sorted::page(query, read)
     }
@@ -474,6 +487,7 @@ impl BlobStore for MemoryStore {
         if more {
             page.cursor = last;
         }
+        self.count_listed(page.entries.len() + page.delimited_prefixes.len());
         Ok(page)
     }
 
