@@ -811,6 +811,8 @@ impl Deleted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteError {
     pub key: String,
+    /// The version the request named for the key, if any.
+    pub version_id: Option<String>,
     pub code: String,
     pub message: String,
 }
@@ -819,9 +821,15 @@ impl DeleteError {
     pub fn from_error(key: impl Into<String>, error: &S3Error) -> DeleteError {
         DeleteError {
             key: key.into(),
+            version_id: None,
             code: error.code.as_str().to_string(),
             message: error.message.clone(),
         }
+    }
+
+    pub fn with_version(mut self, version_id: Option<String>) -> DeleteError {
+        self.version_id = version_id;
+        self
     }
 }
 
@@ -863,6 +871,8 @@ struct DeletedWire<'a> {
 struct DeleteErrorWire<'a> {
     #[serde(rename = "Key")]
     key: &'a str,
+    #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
+    version_id: Option<&'a str>,
     #[serde(rename = "Code")]
     code: &'a str,
     #[serde(rename = "Message")]
@@ -888,6 +898,7 @@ impl DeleteResult {
                 .iter()
                 .map(|e| DeleteErrorWire {
                     key: &e.key,
+                    version_id: e.version_id.as_deref(),
                     code: &e.code,
                     message: &e.message,
                 })
@@ -1401,10 +1412,11 @@ mod tests {
                     delete_marker_version_id: Some("v2".into()),
                 },
             ],
-            errors: vec![DeleteError::from_error(
-                "sample2.txt",
-                &S3Error::new(ErrorCode::AccessDenied),
-            )],
+            errors: vec![
+                DeleteError::from_error("sample2.txt", &S3Error::new(ErrorCode::AccessDenied)),
+                DeleteError::from_error("k", &S3Error::new(ErrorCode::NoSuchVersion))
+                    .with_version(Some("abc".into())),
+            ],
         };
         assert_eq!(
             result.to_xml(),
@@ -1413,6 +1425,8 @@ mod tests {
                  <Deleted><Key>a&amp;b</Key><VersionId>v1</VersionId><DeleteMarker>true</DeleteMarker>\
                  <DeleteMarkerVersionId>v2</DeleteMarkerVersionId></Deleted>\
                  <Error><Key>sample2.txt</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\
+                 <Error><Key>k</Key><VersionId>abc</VersionId><Code>NoSuchVersion</Code>\
+                 <Message>The specified version does not exist.</Message></Error>\
                  </DeleteResult>"
             )
         );

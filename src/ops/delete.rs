@@ -179,7 +179,8 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
             }
             Err(err) => {
                 err.log_if_internal(&ctx.request_id);
-                result.errors.push(xml::DeleteError::from_error(key, &err));
+                let error = xml::DeleteError::from_error(key, &err).with_version(version_id);
+                result.errors.push(error);
             }
         }
     }

@@ -158,36 +158,48 @@ pub async fn remove_version<S: MetaStore + BlobStore>(
 }
 
 /// Makes the newest archived version of a key with no current object the object again,
-/// unless it is a delete marker (which then is the current version as it is).
-async fn promote_newest<S: MetaStore + BlobStore>(
+/// unless it is a delete marker (which then is the current version as it is). Returns whether
+/// it did. Also the cleanup pass's repair of a removal that stopped before this step.
+pub async fn promote_newest<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     bucket: &str,
     key: &str,
-) -> Result<(), S3Error> {
+) -> Result<bool, S3Error> {
     let Some(newest) = version_archive::newest(ctx, bucket, key).await? else {
-        return Ok(());
+        return Ok(false);
     };
     if newest.dm {
-        return Ok(());
+        return Ok(false);
     }
     if !ctx.store.lists_objects() {
         write_index_entry(ctx, bucket, &newest).await?;
     }
     let listed = listing_metadata(ctx.store, &newest);
     let name = names::object_record(bucket, key);
-    let promoted = ctx
+    let json = newest.to_json();
+    if !ctx
         .store
-        .put_if(&name, &newest.to_json(), listed.as_deref(), Expect::Absent)
-        .await?;
-    if promoted {
-        // Current now: its archive entry goes (its blobs are the object's). The null place
-        // stays until the entry is gone, so a reader always finds one of the two.
-        let (entry, _) = version_archive::entry_name(bucket, key, &newest.place());
-        let mut gone = vec![entry];
-        if newest.vid.is_none() {
-            gone.push(version_archive::null_place_name(bucket, key));
-        }
-        let _ = BlobStore::delete_blobs(ctx.store, &gone).await;
+        .put_if(&name, &json, listed.as_deref(), Expect::Absent)
+        .await?
+    {
+        return Ok(false);
     }
-    Ok(())
+    // A delete marker placed meanwhile over the key with no object went to the archive, newer
+    // than this version: the marker stays the current version, and this one archived only.
+    let still_newest = version_archive::newest(ctx, bucket, key)
+        .await?
+        .is_some_and(|n| n.place() == newest.place());
+    if !still_newest {
+        ctx.store.delete_if(&name, &json).await?;
+        return Ok(false);
+    }
+    // Current now: its archive entry goes (its blobs are the object's). The null place stays
+    // until the entry is gone, so a reader always finds one of the two.
+    let (entry, _) = version_archive::entry_name(bucket, key, &newest.place());
+    let mut gone = vec![entry];
+    if newest.vid.is_none() {
+        gone.push(version_archive::null_place_name(bucket, key));
+    }
+    let _ = BlobStore::delete_blobs(ctx.store, &gone).await;
+    Ok(true)
 }

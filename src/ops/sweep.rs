@@ -1,18 +1,19 @@
 //! The cleanup pass (run by the Worker's Cron Trigger): removes blobs that no record points to
 //! (left by a failed or interrupted write, by an overwrite that could not retire the old blob, or
 //! by a part uploaded again), listing-index entries whose record is gone or changed, upload-index
-//! entries whose upload is gone (and writes the missing entry of an upload record), and
-//! multipart uploads abandoned for longer than the configured age (as S3's lifecycle rule
-//! AbortIncompleteMultipartUpload would). Each run handles a bounded batch and keeps its place in
-//! KV, so a store of any size is covered over successive runs. Nothing is removed on the word of
+//! entries whose upload is gone (and writes the missing entry of an upload record), multipart
+//! uploads abandoned for longer than the configured age (as S3's lifecycle rule
+//! AbortIncompleteMultipartUpload would), and makes current again the newest version of a key
+//! that a version removal left with no current object. Each run handles a bounded batch and
+//! keeps its place in KV, so a store of any size is covered over successive runs. Nothing is removed on the word of
 //! a record that cannot be read: what depends on one is skipped (and logged), and the pass goes
 //! on. Not an S3 operation.
 
 use super::multipart::{
     discard_upload, initiated_millis, is_upload_id, named_part_blob, upload_field,
 };
+use super::{delete_version, upload_index, version_archive};
 use super::{load_record, LoadError, LoadResult};
-use super::{upload_index, version_archive};
 use crate::context::Ctx;
 use crate::error::log_error;
 use crate::listing::field;
@@ -48,6 +49,8 @@ pub struct SweepReport {
     /// Upload-index entries written for upload records that had none (uploads created before
     /// the index existed, or whose entry write was lost).
     pub upload_entries_added: usize,
+    /// Archived versions made current again, for keys a removal left with no object.
+    pub versions_promoted: usize,
     /// Entries left alone because a record that decides their fate cannot be read.
     pub skipped_unreadable: usize,
     /// True when this run reached the end of the store (the next one starts over).
@@ -63,6 +66,7 @@ pub async fn sweep<S: MetaStore + BlobStore>(
     let mut report = SweepReport::default();
     let mut cursor = ctx.store.get(CURSOR_NAME).await?.filter(|c| !c.is_empty());
     let mut seen = 0;
+    let mut previous: Option<String> = None;
     while seen < batch {
         let page = ctx
             .store
@@ -75,7 +79,8 @@ pub async fn sweep<S: MetaStore + BlobStore>(
             .await?;
         for entry in &page.entries {
             seen += 1;
-            match sweep_entry(ctx, settings, entry, &mut report).await {
+            let result = sweep_entry(ctx, settings, entry, previous.as_deref(), &mut report);
+            match result.await {
                 Ok(()) => {}
                 Err(LoadError::Unreadable(err)) => {
                     log_error(&format!("s3edge cleanup skipped {}: {err}", entry.name));
@@ -83,6 +88,7 @@ pub async fn sweep<S: MetaStore + BlobStore>(
                 }
                 Err(LoadError::Store(err)) => return Err(err),
             }
+            previous = Some(entry.name.clone());
         }
         cursor = page.cursor;
         if cursor.is_none() {
@@ -96,12 +102,14 @@ pub async fn sweep<S: MetaStore + BlobStore>(
     Ok(report)
 }
 
-/// Looks at one R2 entry: a blob or part record that may be an orphan, an upload that may have
-/// expired, or a listing-index entry that may disagree with its record.
+/// Looks at one R2 entry (`previous`: the name listed before it): a blob or part record that
+/// may be an orphan, an upload that may have expired, a listing-index entry that may disagree
+/// with its record, or a key's newest archived version left under no current object.
 async fn sweep_entry<S: MetaStore + BlobStore>(
     ctx: &Ctx<'_, S>,
     settings: SweepSettings,
     entry: &BlobEntry,
+    previous: Option<&str>,
     report: &mut SweepReport,
 ) -> LoadResult<()> {
     let settled = ctx.now_millis - entry.uploaded_millis >= settings.grace_millis;
@@ -126,6 +134,10 @@ async fn sweep_entry<S: MetaStore + BlobStore>(
         if settled && upload_index::remove_if_stale(ctx, rest, entry).await? {
             report.upload_entries_removed += 1;
         }
+    } else if kind == "version-index" {
+        if settled && promote_orphaned_version(ctx, rest, entry, previous).await? {
+            report.versions_promoted += 1;
+        }
     } else if let Some(rest) = entry.name.strip_prefix("index/") {
         report.index_checked += 1;
         if settled && repair_index_entry(ctx, rest, entry).await? {
@@ -133,6 +145,32 @@ async fn sweep_entry<S: MetaStore + BlobStore>(
         }
     }
     Ok(())
+}
+
+/// A removal of a key's current version that stopped after the record went and before the
+/// version under it was made current leaves the key with no object over its versions: makes the
+/// newest one current (`delete_version::promote_newest`, as a retry of the removal would). Only
+/// a key's first archive entry in R2's order (its newest) is looked at.
+async fn promote_orphaned_version<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    rest: &str,
+    entry: &BlobEntry,
+    previous: Option<&str>,
+) -> LoadResult<bool> {
+    let Some((bucket, key)) = version_archive::entry_owner(rest, entry) else {
+        return Ok(false);
+    };
+    let (key_prefix, shared) =
+        crate::listing::upload_names::key_prefix(&version_archive::root(&bucket), &key);
+    if !shared && previous.is_some_and(|p| p.starts_with(&key_prefix)) {
+        return Ok(false);
+    }
+    if load_record(ctx.store, &bucket, &key).await?.is_some() {
+        return Ok(false);
+    }
+    delete_version::promote_newest(ctx, &bucket, &key)
+        .await
+        .map_err(|e| LoadError::Store(StoreError(e.message)))
 }
 
 /// Aborts an upload past its age, keeping any blob an object completed from it still holds.

@@ -13,7 +13,7 @@ use crate::error::S3Error;
 use crate::listing::versions::archive_field;
 use crate::listing::{field, upload_names};
 use crate::record::{read_record, ObjectRecord};
-use crate::store::{BlobListOptions, BlobStore, MetaStore, StoreResult};
+use crate::store::{BlobEntry, BlobListOptions, BlobStore, MetaStore, StoreResult};
 use crate::versioning::{is_version_id, NULL_VERSION};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -26,6 +26,17 @@ pub fn root(bucket: &str) -> String {
 /// R2 name of a version's archive entry, and whether it had to be truncated.
 pub fn entry_name(bucket: &str, key: &str, place: &str) -> (String, bool) {
     upload_names::entry_name(&root(bucket), key, place)
+}
+
+/// The bucket and key an archive entry (`entry`, named `version-index/<rest>`) belongs to.
+pub fn entry_owner(rest: &str, entry: &BlobEntry) -> Option<(String, String)> {
+    let (bucket, name) = rest.split_once('/')?;
+    let (escaped, _, truncated) = upload_names::parse(name)?;
+    let key = match truncated {
+        true => entry.custom.get(field::FULL_KEY)?.clone(),
+        false => upload_names::unescape(escaped),
+    };
+    Some((bucket.to_string(), key))
 }
 
 /// R2 prefix of a bucket's null-version places.
