@@ -952,6 +952,45 @@ fn version_removal_under_faults_keeps_the_others() {
     }
 }
 
+#[test]
+fn removing_the_current_version_after_a_failed_overwrite_keeps_it_gone() {
+    // A failed overwrite may leave an archived copy of the version still current; removing that
+    // version by id must not bring the copy back (its bytes are gone with it).
+    let probe = fault_fixture();
+    let before = probe.env.store.calls();
+    assert_ok(&put(&probe.env, KEY, &[b'4'; 50_000]), 200);
+    let calls = probe.env.store.calls() - before;
+    for fault in Fault::ALL {
+        for n in 1..=calls {
+            let fixture = fault_fixture();
+            let env = &fixture.env;
+            env.store.fail_from_call_with(n, fault);
+            let failed = put(env, KEY, &[b'4'; 50_000]);
+            env.store.heal();
+            if failed.status == 200 {
+                continue;
+            }
+            let what = format!("overwrite failed by {fault:?} at call {n}");
+            let current = env.get(BUCKET, KEY);
+            let current_id = current
+                .header("x-amz-version-id")
+                .unwrap_or_default()
+                .to_string();
+            assert_ok(&with_version(env, "DELETE", KEY, &current_id), 204);
+            with_version(env, "GET", KEY, &current_id).assert_error(404, "NoSuchVersion");
+            let now = env.get(BUCKET, KEY);
+            assert_eq!(now.status, 200, "{what}: {}", now.text());
+            assert_ne!(
+                now.header("x-amz-version-id"),
+                Some(current_id.as_str()),
+                "{what}"
+            );
+            env.sweep();
+            assert_versions_coherent(env, &what);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. Object lock
 

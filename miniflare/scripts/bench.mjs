@@ -2,7 +2,9 @@
 // and Durable Objects: `S3EDGE_META_STORE=durable-object`), Miniflare's own S3 endpoint for a
 // local R2 bucket (`/cdn-cgi/local/r2/s3/<bucket>`, from the same Miniflare) and a bare R2
 // pass-through Worker (miniflare/bench/passthrough.mjs), each in its own Miniflare (workerd)
-// behind the same local front (miniflare/front), driven by the same keep-alive `http.request`
+// behind the same local front (miniflare/front), and the local S3 servers people pick for tests,
+// moto's server and s3s-fs (miniflare/bench/peers.mjs: pinned, installed on first use, skipped
+// with the reason when they cannot be), all driven by the same keep-alive `http.request`
 // client on 127.0.0.1, the S3 targets with the same SigV4 signer; phases alternate between them.
 // Every loop is bounded (by time and by count); the whole run takes about two and a half
 // minutes plus the build check, and a watchdog ends it.
@@ -12,7 +14,9 @@
 // S3EDGE_BENCH_BIG_MIB (64), S3EDGE_BENCH_REPS (3), S3EDGE_BENCH_COMPARE_REPS (5),
 // S3EDGE_BENCH_MULTIPART (1; 0 skips the multipart and copy phases, which upload about 2.5 GiB
 // per S3 target and take several minutes), S3EDGE_BENCH_VERSIONS (1; 0 skips the versioning
-// phases, whose buckets take about 10,000 PUTs per s3edge target to fill).
+// phases, whose buckets take about 10,000 PUTs per s3edge target to fill), S3EDGE_BENCH_PEERS (1; 0
+// leaves moto and s3s-fs out), S3EDGE_BENCH_LARGE_MIB (256: the multipart upload of the
+// local-S3 phases).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -28,6 +32,8 @@ import { createSigner } from "../bench/sigv4.mjs";
 import { completeTimes, copyTimes, manyPartGet } from "../bench/multipart.mjs";
 import { WEBSITE_DOMAIN, setUpSite, sitePhases } from "../bench/website.mjs";
 import { setUpVersions, versionPhases } from "../bench/versions.mjs";
+import { peerSpecs, startPeer } from "../bench/peers.mjs";
+import { describe, localS3Phases } from "../bench/local_s3.mjs";
 
 const SECONDS = Number(process.env.S3EDGE_BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.S3EDGE_BENCH_CONCURRENCY ?? 8);
@@ -37,6 +43,7 @@ const REPS = Number(process.env.S3EDGE_BENCH_REPS ?? 3);
 const COMPARE_REPS = Number(process.env.S3EDGE_BENCH_COMPARE_REPS ?? 5);
 const MULTIPART = process.env.S3EDGE_BENCH_MULTIPART !== "0";
 const VERSIONS = process.env.S3EDGE_BENCH_VERSIONS !== "0";
+const PEERS = process.env.S3EDGE_BENCH_PEERS !== "0";
 // The small objects' size (`S3EDGE_BENCH_SMALL_KIB`, default 4): how the inline threshold was chosen.
 const SMALL_KIB = Number(process.env.S3EDGE_BENCH_SMALL_KIB ?? 4);
 const SMALL = SMALL_KIB * 1024;
@@ -49,8 +56,8 @@ const REQUEST_TIMEOUT_MS = 120_000;
 const MINIFLARE_S3_PATH = "/cdn-cgi/local/r2/s3";
 const MINIFLARE_VERSION = JSON.parse(fs.readFileSync(path.join(MINIFLARE_DIR, "node_modules", "miniflare", "package.json"), "utf8")).version;
 /** The targets, in the order of the table's columns: headings, and short names for the ratios. */
-const LABELS = { s3edge: "s3edge (KV)", "s3edge-do": "s3edge (Durable Objects)", "miniflare-s3": "Miniflare S3 endpoint", "pass-through": "pass-through" };
-const SHORT = { s3edge: "KV", "s3edge-do": "DO", "miniflare-s3": "Miniflare S3", "pass-through": "pass-through" };
+const LABELS = { s3edge: "s3edge (KV)", "s3edge-do": "s3edge (Durable Objects)", "miniflare-s3": "Miniflare S3 endpoint", "pass-through": "pass-through", moto: "moto server", "s3s-fs": "s3s-fs" };
+const SHORT = { s3edge: "KV", "s3edge-do": "DO", "miniflare-s3": "Miniflare S3", "pass-through": "pass-through", moto: "moto", "s3s-fs": "s3s-fs" };
 const CLK_TCK = Number(output("getconf", ["CLK_TCK"]) ?? 100) || 100;
 
 const startedAt = performance.now();
@@ -58,7 +65,7 @@ const log = (message) => console.log(`[bench ${((performance.now() - startedAt) 
 
 // A last resort against a hang: every phase is bounded, this bounds the sum (the multipart and
 // copy phases, on three targets, take several minutes more).
-const WATCHDOG_MINUTES = (MULTIPART ? 40 : 15) + (VERSIONS ? 10 : 0);
+const WATCHDOG_MINUTES = (MULTIPART ? 40 : 15) + (VERSIONS ? 10 : 0) + (PEERS ? 45 : 5);
 const watchdog = setTimeout(() => {
   console.error(`[bench] gave up after ${WATCHDOG_MINUTES} minutes`);
   process.exit(2);
@@ -381,6 +388,18 @@ async function startTarget(name, options, prefix, sign) {
   };
 }
 
+/** A local S3 server (moto, s3s-fs) as a target: its own process, pinned like workerd, no front. */
+async function startPeerTarget(name, spec, sign) {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `s3edge-bench-${name}-`));
+  const peer = await startPeer(name, spec.command, spec.args, stateDir);
+  const pinned = pinning ? pin(peer.pid, pinning.server) : false;
+  return {
+    name, kind: "peer", server: { url: peer.url, close: peer.close }, stateDir, pid: peer.pid, pinned,
+    client: makeClient(peer.url, `/${BUCKET}`, sign), innerUrl: peer.url,
+    smallKeys: [], bigSha: [], bigBytesVerified: [], peakRssKiB: 0,
+  };
+}
+
 async function stopTarget(target) {
   target.client.agent.destroy();
   try {
@@ -562,6 +581,8 @@ const passthroughScript = path.join(MINIFLARE_DIR, "bench", "passthrough.mjs");
 const targets = [];
 let sampler = null;
 let miniflareS3Skipped = null; // why Miniflare's own S3 endpoint was not measured, when it was not
+const peersSkipped = []; // "name: why" for each peer not measured
+const peerVersions = [];
 try {
   const started = async (kind, ...args) => Object.assign(await startTarget(...args), { kind });
   targets.push(await started("s3edge", "s3edge", { bindings: { ...s3edgeBindings, S3EDGE_META_STORE: "kv" } }, `/${BUCKET}`, sign));
@@ -590,6 +611,23 @@ try {
   }
   if (miniflareS3Skipped) log(`Miniflare S3 endpoint: skipped: ${miniflareS3Skipped}`);
   targets.push(await started("bare", "pass-through", { bindings: {}, scriptPath: passthroughScript }, "", () => ({})));
+  if (PEERS) {
+    const specs = peerSpecs(log, { accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY });
+    for (const [name, spec] of Object.entries(specs)) {
+      if (spec.skipped) {
+        peersSkipped.push(`${name}: ${spec.skipped}`);
+        log(`${name}: skipped: ${spec.skipped}`);
+        continue;
+      }
+      try {
+        targets.push(await startPeerTarget(name, spec, sign));
+        peerVersions.push(`${LABELS[name]} ${spec.version}`);
+      } catch (err) {
+        peersSkipped.push(`${name}: ${err.message}`);
+        log(`${name}: skipped: ${err.message}`);
+      }
+    }
+  }
   const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
   const s3edges = targets.filter((t) => t.kind === "s3edge");
   const passthrough = byName["pass-through"];
@@ -604,7 +642,7 @@ try {
     }
   }, 50);
 
-  for (const t of s3edges) {
+  for (const t of [...s3edges, ...targets.filter((x) => x.kind === "peer")]) {
     const made = await request(t.client, "PUT", `/${BUCKET}`);
     if (made.status !== 200) throw new Error(`${t.name}: CreateBucket answered ${made.status} ${made.errorText}`);
   }
@@ -626,7 +664,7 @@ try {
 
   // Phases alternate between the servers (in the order of the table's columns) so slow drift on
   // a busy machine hits all alike. Each phase lists the kinds of target that run it.
-  const every = ["s3edge", "s3", "bare"];
+  const every = ["s3edge", "s3", "bare", "peer"];
   const phases = [
     ["put4k", `${SMALL_LABEL} PUT, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallPut, every],
     ["get4k", `${SMALL_LABEL} GET, concurrency ${CONCURRENCY}, ${SECONDS} s`, smallGet, every],
@@ -637,11 +675,25 @@ try {
     // Website and CORS are s3edge's own (Miniflare's endpoint has neither).
     ...sitePhases(request, closedLoop, measured, CONCURRENCY, SECONDS).map((phase) => [...phase, ["s3edge", "bare"]]),
     ...(VERSIONS ? versionPhases(request, closedLoop, measured, BUCKET, SMALL, CONCURRENCY, SECONDS).map((phase) => [...phase, ["s3edge"]]) : []),
+    // What the local S3 servers are compared on (the pass-through takes only the 1 MiB phases).
+    ...localS3Phases(request, closedLoop, measured, { concurrency: CONCURRENCY, seconds: SECONDS, reps: REPS }).map((phase) => [...phase, { tolerant: true }]),
   ];
   const results = Object.fromEntries(targets.map((t) => [t.name, {}]));
-  for (const [id, label, fn, kinds] of phases) {
+  const phaseFailures = [];
+  for (const [id, label, fn, kinds, { tolerant = false } = {}] of phases) {
     for (const t of targets.filter((x) => kinds.includes(x.kind))) {
-      const r = await fn(t);
+      let r;
+      try {
+        r = await fn(t);
+      } catch (err) {
+        // A target that fails a comparison phase (a peer without that operation) loses that
+        // figure, not the run.
+        if (!tolerant) throw err;
+        exitCode = 1;
+        phaseFailures.push(`${LABELS[t.name]}, ${label}: ${err.message}`);
+        log(`${label.padEnd(34)} ${t.name.padEnd(12)} FAILED: ${err.message}`);
+        continue;
+      }
       results[t.name][id] = r;
       if (r.opsPerSec !== undefined) {
         log(`${label.padEnd(34)} ${t.name.padEnd(12)} ${fmt(r.opsPerSec, 0).padStart(6)} ops/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  ${r.ok} ok, ${r.errors} errors  workerd CPU ${fmt(r.workerdCpuMs, 0)} ms`);
@@ -650,8 +702,11 @@ try {
           log(`  ${t.name}: ${r.errors} failed requests, first: ${r.firstError}`);
         }
         if (r.ok === 0) throw new Error(`${t.name}: ${label}: no request succeeded (${r.firstError})`);
-      } else {
+      } else if (r.rates) {
         log(`${label.padEnd(34)} ${t.name.padEnd(12)} ${r.rates.map((x) => fmt(x, 0)).join(", ")} MiB/s  workerd CPU ${fmt(r.workerdCpuMs, 0)} ms`);
+      } else {
+        log(`${label.padEnd(34)} ${t.name.padEnd(12)} ${describe(id, r)}  server CPU ${fmt(r.workerdCpuMs, 0)} ms`);
+        if (r.errors > 0) exitCode = 1;
       }
     }
   }
@@ -735,11 +790,19 @@ try {
   const rows = [];
   const compareTo = passthrough;
   const ratioCols = targets.filter((t) => t !== compareTo);
+  // Every figure's ratio to moto's too, where moto ran.
+  const moto = byName.moto;
+  const motoCols = moto ? targets.filter((t) => t !== moto && t !== compareTo) : [];
   const row = (figure, pick, digits = 1) => {
     const value = (t) => pick(results[t.name], t);
-    const base = value(compareTo);
     const cell = (v) => (v === undefined ? "–" : fmt(v, digits));
-    rows.push([figure, ...targets.map((t) => cell(value(t))), ...ratioCols.map((t) => (value(t) === undefined ? "–" : ratio(value(t), base)))]);
+    const against = (base) => (t) => (value(t) === undefined || base === undefined ? "–" : ratio(value(t), base));
+    rows.push([
+      figure,
+      ...targets.map((t) => cell(value(t))),
+      ...ratioCols.map(against(value(compareTo))),
+      ...motoCols.map(moto ? against(value(moto)) : () => "–"),
+    ]);
   };
   const ops = (id) => (r) => r[id]?.opsPerSec;
   const lat = (id, p) => (r) => r[id]?.[p];
@@ -775,15 +838,34 @@ try {
   row(`front CPU ms / ${SMALL_LABEL} GET`, perOp("get4k", "frontCpuMs"), 3);
   row(`front CPU ms / ${BIG_MIB} MiB PUT`, perRep("putBig", "frontCpuMs"), 0);
   row(`front CPU ms / ${BIG_MIB} MiB GET`, perRep("getBig", "frontCpuMs"), 0);
+  row("16 B PUT ops/s", ops("put16"), 0);
+  row("16 B PUT latency p50 (ms)", lat("put16", "p50"), 2);
+  row("DeleteObject ops/s", ops("delete"), 0);
+  row("DeleteObject latency p50 (ms)", lat("delete", "p50"), 2);
+  row("1 MiB PUT MiB/s", ops("put1m"), 0);
+  row("1 MiB GET MiB/s", ops("get1m"), 0);
+  row("ListObjectsV2 page of 1,000 keys, p50 (ms)", (r) => r.list1000?.p50, 1);
+  row(`DeleteObjects of 1,000 keys, p50 of ${REPS} (ms)`, (r) => r.deleteObjects?.p50, 0);
+  row("DeleteObjects of 1,000 keys: per-key errors in all", (r) => r.deleteObjects?.errors, 0);
+  row("256 MiB multipart upload, 8 MiB parts 4 at a time (MiB/s)", (r) => r.mp256?.uploadMibPerSec, 0);
+  row("its CompleteMultipartUpload (ms)", (r) => r.mp256?.completeMs, 0);
+  row("GET of that 256 MiB object (MiB/s)", (r) => r.mp256?.getMibPerSec, 0);
+  row("workerd CPU ms / 16 B PUT", perOp("put16", "workerdCpuMs"), 3);
+  row("workerd CPU ms / DeleteObject", perOp("delete", "workerdCpuMs"), 3);
+  row("workerd CPU ms / ListObjectsV2 page of 1,000", (r) => (r.list1000 ? r.list1000.workerdCpuMs / r.list1000.ops : undefined), 1);
+  row("workerd CPU ms / DeleteObjects of 1,000", (r) => (r.deleteObjects ? r.deleteObjects.workerdCpuMs / r.deleteObjects.ops : undefined), 0);
   row("workerd peak RSS (MiB, VmRSS every 50 ms)", (r, t) => t.peakRssKiB / 1024, 1);
   row("workerd VmHWM at the end (MiB)", (r, t) => hwm[t.name] / 1024, 1);
 
   const lines = [];
   lines.push(`s3edge ${commit}${dirty ? "+dirty" : ""}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, Miniflare ${MINIFLARE_VERSION}; pinning: ${pinNote}`);
   if (miniflareS3Skipped) lines.push("", `Miniflare S3 endpoint: skipped: ${miniflareS3Skipped}`);
+  if (peerVersions.length) lines.push("", `Peers: ${peerVersions.join(", ")}; for them "workerd CPU" is their server process's CPU, and they have no front.`);
+  for (const skipped of peersSkipped) lines.push("", `Peer skipped: ${skipped}`);
+  for (const failure of phaseFailures) lines.push("", `Failed: ${failure}`);
   lines.push("");
-  lines.push(`| figure | ${targets.map((t) => LABELS[t.name]).join(" | ")} | ${ratioCols.map((t) => `${SHORT[t.name]} / pass-through`).join(" | ")} |`);
-  lines.push(`|---|${"---:|".repeat(targets.length + ratioCols.length)}`);
+  lines.push(`| figure | ${targets.map((t) => LABELS[t.name]).join(" | ")} | ${[...ratioCols.map((t) => `${SHORT[t.name]} / pass-through`), ...motoCols.map((t) => `${SHORT[t.name]} / moto`)].join(" | ")} |`);
+  lines.push(`|---|${"---:|".repeat(targets.length + ratioCols.length + motoCols.length)}`);
   for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
   lines.push("");
   lines.push("| figure | value |");

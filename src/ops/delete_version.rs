@@ -126,12 +126,19 @@ pub async fn remove_version<S: MetaStore + BlobStore>(
             if !ctx.store.delete_if(&name, &current.raw).await? {
                 continue;
             }
-            let mut leftovers = Vec::new();
-            if !ctx.store.lists_objects() {
-                leftovers.push(names::index_name(bucket, key).name().to_string());
+            // A failed overwrite may have left an archived copy of this version: it goes in the
+            // same batch, before the newest archived version is made current (else the copy
+            // would be, without its bytes). A failure here is finished by the retry.
+            let mut gone =
+                vec![version_archive::entry_name(bucket, key, &current.record.place()).0];
+            if current.record.vid.is_none() {
+                gone.push(version_archive::null_place_name(bucket, key));
             }
-            leftovers.extend(current.record.blobs().into_iter().filter(|b| !b.is_empty()));
-            let _ = BlobStore::delete_blobs(ctx.store, &leftovers).await;
+            if !ctx.store.lists_objects() {
+                gone.push(names::index_name(bucket, key).name().to_string());
+            }
+            gone.extend(current.record.blobs().into_iter().filter(|b| !b.is_empty()));
+            BlobStore::delete_blobs(ctx.store, &gone).await?;
             promote_newest(ctx, bucket, key).await?;
             return Ok(removed(Some(&current.record)));
         }
@@ -149,7 +156,10 @@ pub async fn remove_version<S: MetaStore + BlobStore>(
                 .await?
                 .is_some_and(|n| n.place() == found.place());
         version_archive::remove(ctx, bucket, &found, true).await?;
-        if was_latest {
+        // With no current object, the newest version left becomes it (a removal of the current
+        // version that stopped after its record went, retried, finds the version's archived
+        // copy here).
+        if was_latest || no_current {
             promote_newest(ctx, bucket, key).await?;
         }
         return Ok(removed(Some(&found)));
