@@ -632,7 +632,7 @@ try {
   const s3edges = targets.filter((t) => t.kind === "s3edge");
   const passthrough = byName["pass-through"];
   const s3edge = byName.s3edge;
-  for (const t of targets) log(`${t.name}: ${t.client.host}${t.client.prefix} (workerd pid ${t.pid}, ${pinning && !t.pinned ? "taskset failed, " : ""}its threads may run on CPU ${affinityOf(t.pid)}; this process on CPU ${affinityOf(process.pid)})`);
+  for (const t of targets) log(`${t.name}: ${t.client.host}${t.client.prefix} (${t.kind === "peer" ? "server" : "workerd"} pid ${t.pid}, ${pinning && !t.pinned ? "taskset failed, " : ""}its threads may run on CPU ${affinityOf(t.pid)}; this process on CPU ${affinityOf(process.pid)})`);
 
   sampler = setInterval(() => {
     for (const t of targets) {
