@@ -59,23 +59,28 @@ export function localS3Phases(request, closedLoop, measured, { concurrency, seco
     });
   };
 
-  async function tinyPut(t) {
-    const body = randomBytes(TINY);
-    t.tinyKeys = [];
+  /** PUTs of `size` bytes under load, each to a new key under `dir/`, kept for the phases after. */
+  async function putUnderLoad(t, size, dir) {
+    const body = randomBytes(size);
+    const keys = [];
+    (t.written ??= {})[dir] = keys;
     const res = await measured(t, () =>
       closedLoop(async (i) => {
-        const r = await request(t.client, "PUT", path(t, `tiny/${i}`), { body });
+        const r = await request(t.client, "PUT", path(t, `${dir}/${i}`), { body });
         if (r.status !== 200) return `PUT ${r.status} ${r.errorText}`;
-        t.tinyKeys.push(i);
+        keys.push(i);
         return null;
       }),
     );
     return { ...res, opsPerSec: res.ok / res.elapsed };
   }
+  const tinyPut = (t) => putUnderLoad(t, TINY, "tiny");
+  // 1 MiB bodies: MiB/s = ops/s.
+  const mibPut = (t) => putUnderLoad(t, MIB, "mib");
 
   /** DeleteObject of the keys the 16 B PUT phase wrote (each once). */
   async function deleteOne(t) {
-    const keys = t.tinyKeys ?? [];
+    const keys = t.written?.tiny ?? [];
     if (keys.length === 0) throw new Error(`${t.name}: no 16 B objects to delete`);
     const res = await measured(t, () =>
       closedLoop(
@@ -89,24 +94,9 @@ export function localS3Phases(request, closedLoop, measured, { concurrency, seco
     return { ...res, opsPerSec: res.ok / res.elapsed };
   }
 
-  /** 1 MiB PUTs under load (MiB/s = ops/s). */
-  async function mibPut(t) {
-    const body = randomBytes(MIB);
-    t.mibKeys = [];
-    const res = await measured(t, () =>
-      closedLoop(async (i) => {
-        const r = await request(t.client, "PUT", path(t, `mib/${i}`), { body });
-        if (r.status !== 200) return `PUT ${r.status} ${r.errorText}`;
-        t.mibKeys.push(i);
-        return null;
-      }),
-    );
-    return { ...res, opsPerSec: res.ok / res.elapsed };
-  }
-
   /** 1 MiB GETs under load of what the 1 MiB PUT phase wrote. */
   async function mibGet(t) {
-    const keys = t.mibKeys ?? [];
+    const keys = t.written?.mib ?? [];
     if (keys.length === 0) throw new Error(`${t.name}: no 1 MiB objects to read`);
     const res = await measured(t, () =>
       closedLoop(async (i) => {

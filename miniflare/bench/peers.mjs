@@ -6,10 +6,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { MINIFLARE_DIR, withCargoPath } from "../scripts/common.mjs";
+import { MINIFLARE_DIR, freePort, withCargoPath } from "../scripts/common.mjs";
 
 export const MOTO_VERSION = "5.2.1";
 // The newest s3s-fs whose rust-version this toolchain (1.95) meets: 0.15 and later want 1.96.
@@ -56,17 +55,6 @@ export function ensureS3sFs(log) {
     }
   }
   return { command: bin, version: S3S_FS_VERSION };
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 const answers = (port) =>

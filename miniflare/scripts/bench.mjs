@@ -21,12 +21,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import zlib from "node:zlib";
-import { BUILD_DIR, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, ROOT, output } from "./common.mjs";
+import { BUILD_DIR, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, ROOT, freePort, output } from "./common.mjs";
 import { startServer } from "./server.mjs";
 import { createSigner } from "../bench/sigv4.mjs";
 import { completeTimes, copyTimes, manyPartGet } from "../bench/multipart.mjs";
@@ -407,17 +406,6 @@ async function stopTarget(target) {
   } finally {
     fs.rmSync(target.stateDir, { recursive: true, force: true });
   }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForExit(child, ms) {

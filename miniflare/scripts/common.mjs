@@ -1,5 +1,6 @@
 // Paths, settings and small process helpers shared by the harness scripts (Node built-ins only).
 import { spawnSync } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,4 +52,16 @@ export function run(cmd, args, options = {}) {
 export function output(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, { encoding: "utf8", env: withCargoPath(), ...options });
   return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
