@@ -566,6 +566,8 @@ const s3edgeBindings = {
   ...(process.env.S3EDGE_INLINE_MAX ? { S3EDGE_INLINE_MAX: process.env.S3EDGE_INLINE_MAX } : {}),
 };
 const passthroughScript = path.join(MINIFLARE_DIR, "bench", "passthrough.mjs");
+// Installed (on first use) before any server starts: an install blocks this process for minutes.
+const peers = PEERS ? peerSpecs(log, { accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY }) : {};
 const targets = [];
 let sampler = null;
 let miniflareS3Skipped = null; // why Miniflare's own S3 endpoint was not measured, when it was not
@@ -600,8 +602,7 @@ try {
   if (miniflareS3Skipped) log(`Miniflare S3 endpoint: skipped: ${miniflareS3Skipped}`);
   targets.push(await started("bare", "pass-through", { bindings: {}, scriptPath: passthroughScript }, "", () => ({})));
   if (PEERS) {
-    const specs = peerSpecs(log, { accessKeyId: DEV_ACCESS_KEY_ID, secretAccessKey: DEV_SECRET_ACCESS_KEY });
-    for (const [name, spec] of Object.entries(specs)) {
+    for (const [name, spec] of Object.entries(peers)) {
       if (spec.skipped) {
         peersSkipped.push(`${name}: ${spec.skipped}`);
         log(`${name}: skipped: ${spec.skipped}`);
