@@ -1,6 +1,6 @@
 //! Native tests of versioning and object lock through the whole request handler
 //! (`service::handle`) over the in-memory stores: version-id order, ListObjectVersions paging
-//! from every marker, delete markers, the `null` version, bad version ids, versioned writes and
+//! from every marker and a page's cost at any number of versions per key, delete markers, the `null` version, bad version ids, versioned writes and
 //! deletes under storage faults, and retention / legal hold against version removal.
 
 mod common;
@@ -498,9 +498,6 @@ fn version_pages_with_prefix_and_delimiter() {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// 3. Delete markers
-
 /// A bucket of `keys` keys with `versions` versions each, written round by round.
 fn bucket_of_versions(keys: usize, versions: usize) -> Env {
     let env = versioned_env();
@@ -569,6 +566,9 @@ fn a_version_page_costs_the_same_however_many_versions_keys_have() {
         "{names} names, {small_names} for 10 x 10"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Delete markers
 
 #[test]
 fn delete_markers_hide_the_key_until_removed() {

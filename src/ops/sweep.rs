@@ -5,9 +5,9 @@
 //! uploads abandoned for longer than the configured age (as S3's lifecycle rule
 //! AbortIncompleteMultipartUpload would), and makes current again the newest version of a key
 //! that a version removal left with no current object. Each run handles a bounded batch and
-//! keeps its place in KV, so a store of any size is covered over successive runs. Nothing is removed on the word of
-//! a record that cannot be read: what depends on one is skipped (and logged), and the pass goes
-//! on. Not an S3 operation.
+//! keeps its place in KV, so a store of any size is covered over successive runs. Nothing is
+//! removed on the word of a record that cannot be read: what depends on one is skipped (and
+//! logged), and the pass goes on. Not an S3 operation.
 
 use super::multipart::{
     discard_upload, initiated_millis, is_upload_id, named_part_blob, upload_field,

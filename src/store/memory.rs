@@ -110,11 +110,11 @@ impl MemoryStore {
         self.kv.borrow().keys().cloned().collect()
     }
 
-    /// Counts a read: an injected failure of either kind fails it.
     fn count_listed(&self, names: usize) {
         self.names_listed.set(self.names_listed.get() + names);
     }
 
+    /// Counts a read: an injected failure of either kind fails it.
     fn tick(&self) -> StoreResult<()> {
         match self.next_call() {
             Some(_) => Err(injected(self.calls.get())),
