@@ -6,7 +6,6 @@ signature at all. Every denial is checked as S3 answers it: 403 AccessDenied in 
 """
 
 import json
-import os
 import subprocess
 import uuid
 
@@ -14,7 +13,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from s3e2e import ENDPOINT, REGION, USER2, encode_path, error_code, new_bucket_name, parse_error_xml
+from s3e2e import ENDPOINT, USER2, encode_path, error_code, new_bucket_name, parse_error_xml
 
 ANON_TIMEOUT = 10
 
@@ -338,18 +337,6 @@ def s3_raw_put_acl(s3, bucket, body):
 
 
 # ---------------------------------------------------------------- aws-cli
-
-
-@pytest.fixture
-def cli_env(tmp_path):
-    cfg = tmp_path / "config"
-    cfg.write_text(f"[default]\nregion = {REGION}\ns3 =\n    addressing_style = path\n")
-    env = dict(os.environ)
-    env["AWS_CONFIG_FILE"] = str(cfg)
-    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    env.pop("AWS_PROFILE", None)
-    env["AWS_PAGER"] = ""
-    return env
 
 
 def aws(env, *args):

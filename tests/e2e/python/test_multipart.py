@@ -23,7 +23,6 @@ from s3e2e import (
     aws_chunked_unsigned_trailer,
     ENDPOINT,
     MIB,
-    REGION,
     composite_checksum,
     crc32_b64,
     empty_and_delete_bucket,
@@ -945,18 +944,6 @@ def test_managed_small_copy_uses_copy_object(s3, bucket, five_mib):
 
 
 # ---------------------------------------------------------------- aws-cli
-
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    cfg = tmp_path_factory.mktemp("awscfg") / "config"
-    cfg.write_text(f"[default]\nregion = {REGION}\ns3 =\n    addressing_style = path\n")
-    env = dict(os.environ)
-    env["AWS_CONFIG_FILE"] = str(cfg)
-    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    env.pop("AWS_PROFILE", None)
-    env["AWS_PAGER"] = ""
-    return env
-
 
 @pytest.fixture
 def aws(cli_env):
