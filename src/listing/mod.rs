@@ -179,7 +179,8 @@ pub async fn list_page<B: BlobStore>(
     // only end once such a group has been read whole, so that it can be sorted by full key.
     let mut open_group: Option<String> = None;
     let mut last_seen: Option<String> = None;
-    let key_end = query.key_end();
+    // Only a page bounded by `until` stops early: the R2 prefix already ends every other page.
+    let key_end = query.until.as_ref().and_then(|_| query.key_end());
     let mut reached_end = false;
     for call in 0..MAX_R2_CALLS {
         let limit = match (prefix_exact && open_group.is_none(), call, &query.until) {
