@@ -62,12 +62,26 @@ impl MetaStoreKind {
     }
 }
 
-/// Everything a handler needs besides the request: storage, settings, the clock and the request id.
+/// Everything a handler needs besides the request: storage, settings, the clock, the request
+/// id, and the way to other invocations of this Worker.
 pub struct Ctx<'a, S> {
     pub store: &'a S,
     pub config: &'a Config,
     pub now_millis: i64,
     pub request_id: String,
+    /// Where a part of a request too large for one invocation's storage calls can be sent
+    /// (`auth::delegated`); None where there is no such way (the part is then done here).
+    pub delegate: Option<&'a dyn Delegate>,
+}
+
+/// A new invocation of this Worker (on workerd, its service binding to itself).
+pub trait Delegate {
+    /// Sends a request to it; its answer's status and body, or why there is none.
+    fn send(
+        &self,
+        head: RequestHead,
+        body: Vec<u8>,
+    ) -> futures_util::future::LocalBoxFuture<'_, Result<(u16, Vec<u8>), String>>;
 }
 
 /// An authenticated, authorized, routed request.

@@ -134,7 +134,12 @@ async fn dispatch<S: MetaStore + BlobStore>(
     }
     let host_bucket = route.bucket.as_deref().filter(|_| route.virtual_host);
     let now = ctx.now_millis.div_euclid(1000);
-    let auth = match auth::authenticate_routed(head, &ctx.config.users, now, host_bucket) {
+    let authenticated = if auth::delegated::is_delegated(head) {
+        auth::delegated::authenticate(head, &ctx.config.users, ctx.now_millis)
+    } else {
+        auth::authenticate_routed(head, &ctx.config.users, now, host_bucket)
+    };
+    let auth = match authenticated {
         Ok(auth) => auth,
         Err(err) => return (Err(err), refused_cors(ctx, head, &route).await),
     };

@@ -789,6 +789,37 @@ pub fn parse_delete(body: &[u8]) -> Result<DeleteRequest, S3Error> {
     })
 }
 
+#[derive(Serialize)]
+#[serde(rename = "Delete")]
+struct DeleteOutWire<'a> {
+    #[serde(rename = "Quiet")]
+    quiet: bool,
+    #[serde(rename = "Object")]
+    objects: Vec<ObjectIdentifierOutWire<'a>>,
+}
+
+#[derive(Serialize)]
+struct ObjectIdentifierOutWire<'a> {
+    #[serde(rename = "Key")]
+    key: &'a str,
+    #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
+    version_id: Option<&'a str>,
+}
+
+/// A DeleteObjects body naming `objects` (key, version), the inverse of [`parse_delete`].
+pub fn delete_request_xml(quiet: bool, objects: &[(&str, Option<&str>)]) -> String {
+    to_xml(&DeleteOutWire {
+        quiet,
+        objects: objects
+            .iter()
+            .map(|(key, version_id)| ObjectIdentifierOutWire {
+                key,
+                version_id: *version_id,
+            })
+            .collect(),
+    })
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deleted {
     pub key: String,
@@ -879,7 +910,67 @@ struct DeleteErrorWire<'a> {
     message: &'a str,
 }
 
+#[derive(Deserialize)]
+struct DeleteResultInWire {
+    #[serde(rename = "Deleted", default)]
+    deleted: Vec<DeletedInWire>,
+    #[serde(rename = "Error", default)]
+    errors: Vec<DeleteErrorInWire>,
+}
+
+#[derive(Deserialize)]
+struct DeletedInWire {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "VersionId", default)]
+    version_id: Option<String>,
+    #[serde(rename = "DeleteMarker", default)]
+    delete_marker: Option<bool>,
+    #[serde(rename = "DeleteMarkerVersionId", default)]
+    delete_marker_version_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeleteErrorInWire {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "VersionId", default)]
+    version_id: Option<String>,
+    #[serde(rename = "Code")]
+    code: String,
+    #[serde(rename = "Message", default)]
+    message: String,
+}
+
 impl DeleteResult {
+    /// Reads back an answer [`Self::to_xml`] wrote (a part of a request answered by another
+    /// invocation, `auth::delegated`).
+    pub fn from_xml(body: &[u8]) -> Result<DeleteResult, S3Error> {
+        let wire: DeleteResultInWire = from_xml(body, "DeleteResult")?;
+        Ok(DeleteResult {
+            deleted: wire
+                .deleted
+                .into_iter()
+                .map(|d| Deleted {
+                    key: d.key,
+                    version_id: d.version_id,
+                    delete_marker: d.delete_marker,
+                    delete_marker_version_id: d.delete_marker_version_id,
+                })
+                .collect(),
+            errors: wire
+                .errors
+                .into_iter()
+                .map(|e| DeleteError {
+                    key: e.key,
+                    version_id: e.version_id,
+                    code: e.code,
+                    message: e.message,
+                })
+                .collect(),
+        })
+    }
+
     pub fn to_xml(&self) -> String {
         to_xml(&DeleteResultWire {
             xmlns: S3_XMLNS,
@@ -1433,6 +1524,31 @@ mod tests {
         assert_eq!(
             DeleteResult::default().to_xml(),
             format!("{DECL}<DeleteResult {NS}></DeleteResult>")
+        );
+        assert_eq!(
+            DeleteResult::from_xml(result.to_xml().as_bytes()),
+            Ok(result)
+        );
+        assert_eq!(
+            DeleteResult::from_xml(DeleteResult::default().to_xml().as_bytes()),
+            Ok(DeleteResult::default())
+        );
+        let err = DeleteResult::from_xml(b"<Error><Code>InternalError</Code></Error>");
+        assert_eq!(err.map_err(|e| e.code), Err(ErrorCode::MalformedXML));
+    }
+
+    #[test]
+    fn delete_request_round_trip() {
+        let objects = [("a&b", None), (" spaced key ", Some("v1")), ("<k>", None)];
+        let xml = delete_request_xml(true, &objects);
+        let parsed = parse_delete(xml.as_bytes()).expect("parses");
+        assert!(parsed.quiet);
+        assert_eq!(parsed.objects, ["a&b", " spaced key ", "<k>"]);
+        assert_eq!(parsed.version_ids, [None, Some("v1".to_string()), None]);
+        assert!(
+            !parse_delete(delete_request_xml(false, &objects).as_bytes())
+                .unwrap()
+                .quiet
         );
     }
 

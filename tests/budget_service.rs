@@ -144,18 +144,22 @@ fn delete_1000_keys(body: &[u8]) -> (Env, usize) {
 fn delete_objects_of_1000_keys() {
     let (env, made) = delete_1000_keys(&blob_sized(b'x'));
     eprintln!("DeleteObjects of 1,000 keys: {made} storage calls");
-    // KV: the bucket's record, ten bulk reads of 100 records, a delete per record (KV's
-    // binding has no batch delete), and R2's two batches (1,000 blobs, 1,000 index entries).
+    // KV: four invocations of 250 keys (this one and three it sends parts to), each reading
+    // the bucket's record, three bulk reads of at most 100 records, a delete per record (KV's
+    // binding has no batch delete), and one R2 batch (250 blobs, 250 index entries).
     // Durable Objects: the bucket's record, the 1,000 records in one read, deleted in one call,
-    // the 1,000 blobs in one R2 batch.
-    assert_eq!(made, budget(&env, 1 + 10 + 1000 + 2, 4));
+    // the 1,000 blobs in one R2 batch, all in this invocation.
+    assert_eq!(made, budget(&env, 4 * (1 + 3 + 250 + 1), 4));
+    assert_eq!(env.delegated(), budget(&env, 3, 0) as u64);
 }
 
 #[test]
 fn delete_objects_of_1000_keys_kept_in_their_records() {
     let (env, made) = delete_1000_keys(b"x");
-    // No blobs: on KV one R2 batch of index entries, on Durable Objects no R2 call at all.
-    assert_eq!(made, budget(&env, 1 + 10 + 1000 + 1, 3));
+    // No blobs: on KV each invocation's R2 batch holds index entries alone, on Durable Objects
+    // there is no R2 call at all.
+    assert_eq!(made, budget(&env, 4 * (1 + 3 + 250 + 1), 3));
+    assert_eq!(env.delegated(), budget(&env, 3, 0) as u64);
 }
 
 #[test]

@@ -7,6 +7,9 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { BUILD_DIR, FRONT_BIN } from "./common.mjs";
 
+/** The Worker's name (wrangler.toml's `name`), which its service binding to itself names. */
+const WORKER_NAME = "s3edge";
+
 /**
  * @param {object} options
  * @param {string} options.stateDir  where KV and R2 data persist
@@ -35,8 +38,13 @@ export async function startServer({
     compatibilityDate: "2025-09-01",
     kvNamespaces: ["S3EDGE_META"],
     r2Buckets,
-    // The Durable-Object metadata store (used when S3EDGE_META_STORE is "durable-object").
-    ...(scriptPath ? {} : { durableObjects: { S3EDGE_CATALOG: { className: "MetaCatalog", useSQLite: true } } }),
+    // The Durable-Object metadata store (used when S3EDGE_META_STORE is "durable-object"), and
+    // the Worker's service binding to itself (parts of a request too large for one invocation).
+    ...(scriptPath ? {} : {
+      name: WORKER_NAME,
+      durableObjects: { S3EDGE_CATALOG: { className: "MetaCatalog", useSQLite: true } },
+      serviceBindings: { S3EDGE_SELF: WORKER_NAME },
+    }),
     defaultPersistRoot: stateDir,
     // The front asks the Worker for preflights (answers to `Expect: 100-continue`).
     bindings: direct || !preflight ? bindings : { ...bindings, S3EDGE_EXPECT_PREFLIGHT: "1" },
@@ -127,10 +135,11 @@ async function startHooks(mf) {
 /** Cleanup settings (see wrangler.toml) taken from the environment when set. */
 export const CLEANUP_VARS = ["S3EDGE_CLEANUP_GRACE_SECONDS", "S3EDGE_CLEANUP_BATCH", "S3EDGE_UPLOAD_EXPIRY_SECONDS"];
 /** Other settings (see wrangler.toml) taken from the environment when set. */
-export const SETTING_VARS = ["S3EDGE_INLINE_MAX"];
+export const SETTING_VARS = ["S3EDGE_INLINE_MAX", "S3EDGE_CALL_LIMIT"];
 
 export function workerBindings(s) {
-  const bindings = {};
+  // Storage calls past Cloudflare's 1,000 per invocation fail locally as they would deployed.
+  const bindings = { S3EDGE_CALL_LIMIT: "1000" };
   if (s.users) bindings.S3EDGE_USERS = s.users;
   else {
     bindings.S3EDGE_ACCESS_KEY_ID = s.accessKeyId;

@@ -6,6 +6,7 @@
 
 pub mod chunked;
 pub mod credentials;
+pub mod delegated;
 pub mod post;
 pub mod presign;
 pub mod sigv2;

@@ -3,6 +3,7 @@
 
 use super::delete_version::{self, Removed};
 use super::{owned_bucket, parse_stored, previous_record, read_small_body, versions};
+use crate::auth::delegated;
 use crate::context::{Call, Ctx, OpResult, Response};
 use crate::error::{ErrorCode, S3Error};
 use crate::names;
@@ -130,9 +131,103 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
             Err(err) => Some(Err(err)),
         };
     }
-    // A versioned bucket's deletes, and deletes of versions, one key after another; the rest
-    // in batches.
+    // What one invocation's storage calls do not cover goes to other invocations, part by
+    // part, while this one deletes the first part.
+    let per_invocation = keys_per_invocation(
+        ctx.store.lists_objects(),
+        bucket_record.versioning.is_some() || version_ids.iter().any(Option::is_some),
+    );
+    let open: Vec<usize> = (0..keys.len()).filter(|&i| outcomes[i].is_none()).collect();
+    let parts: Vec<&[usize]> = match ctx.delegate {
+        Some(_) if !delegated::is_delegated(head) && open.len() > per_invocation => {
+            open[per_invocation..].chunks(per_invocation).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut sent = vec![false; keys.len()];
+    for &i in parts.iter().flat_map(|part| part.iter()) {
+        sent[i] = true;
+        outcomes[i] = Some(Ok(()));
+    }
     let mut removed: Vec<Option<Removed>> = vec![None; keys.len()];
+    let here = delete_here(
+        ctx,
+        call,
+        bucket_record.versioning.is_some(),
+        &keys,
+        &version_ids,
+        &mut outcomes,
+        &mut removed,
+    );
+    let elsewhere = futures_util::future::join_all(
+        parts
+            .iter()
+            .map(|part| delete_elsewhere(ctx, call, request.quiet, &keys, &version_ids, part)),
+    );
+    let ((), answers) = futures_util::future::join(here, elsewhere).await;
+
+    let mut result = xml::DeleteResult::default();
+    let entries = keys.iter().zip(outcomes).zip(removed).zip(&version_ids);
+    for ((((key, outcome), removed), version_id), sent) in entries.zip(&sent) {
+        match outcome.unwrap_or(Ok(())) {
+            _ if *sent => {}
+            Ok(()) if request.quiet => {}
+            Ok(()) => {
+                let entry = deleted_entry(key.clone(), removed, version_id.is_some());
+                result.deleted.push(entry)
+            }
+            Err(err) => {
+                err.log_if_internal(&ctx.request_id);
+                let error = xml::DeleteError::from_error(key.clone(), &err)
+                    .with_version(version_id.clone());
+                result.errors.push(error);
+            }
+        }
+    }
+    for (part, answer) in parts.iter().zip(answers) {
+        match answer {
+            Ok(part_result) => {
+                result.deleted.extend(part_result.deleted);
+                result.errors.extend(part_result.errors);
+            }
+            Err(message) => {
+                let err = S3Error::internal(&message);
+                err.log_if_internal(&ctx.request_id);
+                for &i in part.iter() {
+                    let error = xml::DeleteError::from_error(keys[i].clone(), &err)
+                        .with_version(version_ids[i].clone());
+                    result.errors.push(error);
+                }
+            }
+        }
+    }
+    Ok(Response::xml(200, result.to_xml()))
+}
+
+/// The most keys of a DeleteObjects one invocation deletes itself, within the 1,000 storage
+/// calls a Worker invocation may make (`tests/budget_service.rs` counts them): a removal in a
+/// versioned bucket, or of a version, takes up to 6 calls a key on either store; any other
+/// takes one a key on the KV store (its binding has no batch delete), and on the
+/// Durable-Object store a few calls for all the keys together.
+pub fn keys_per_invocation(store_lists_objects: bool, versioned: bool) -> usize {
+    match (versioned, store_lists_objects) {
+        (true, _) => 150,
+        (false, false) => 250,
+        (false, true) => xml::MAX_DELETE_OBJECTS,
+    }
+}
+
+/// The keys whose outcome is still open, deleted by this invocation: a versioned bucket's,
+/// and versions, one key after another; the rest in batches.
+async fn delete_here<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    bucket_versioned: bool,
+    keys: &[String],
+    version_ids: &[Option<String>],
+    outcomes: &mut [Option<Result<(), S3Error>>],
+    removed: &mut [Option<Removed>],
+) {
     for (i, key) in keys.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
@@ -153,7 +248,7 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
                 continue;
             }
         };
-        if version_id.is_none() && bucket_record.versioning.is_none() {
+        if version_id.is_none() && !bucket_versioned {
             continue;
         }
         outcomes[i] = Some(
@@ -166,25 +261,49 @@ pub async fn delete_objects<S: MetaStore + BlobStore>(
             },
         );
     }
-    remove_many(ctx, call.bucket(), &keys, &mut outcomes).await;
+    remove_many(ctx, call.bucket(), keys, outcomes).await;
+}
 
-    let mut result = xml::DeleteResult::default();
-    let entries = keys.into_iter().zip(outcomes).zip(removed).zip(version_ids);
-    for (((key, outcome), removed), version_id) in entries {
-        match outcome.unwrap_or(Ok(())) {
-            Ok(()) if request.quiet => {}
-            Ok(()) => {
-                let entry = deleted_entry(key, removed, version_id.is_some());
-                result.deleted.push(entry)
-            }
-            Err(err) => {
-                err.log_if_internal(&ctx.request_id);
-                let error = xml::DeleteError::from_error(key, &err).with_version(version_id);
-                result.errors.push(error);
-            }
-        }
+/// The keys `part` names, deleted by another invocation of this Worker as a DeleteObjects of
+/// their own, made on behalf of the same caller; its answer, or why there is none.
+async fn delete_elsewhere<S: MetaStore + BlobStore>(
+    ctx: &Ctx<'_, S>,
+    call: &Call<'_>,
+    quiet: bool,
+    keys: &[String],
+    version_ids: &[Option<String>],
+    part: &[usize],
+) -> Result<xml::DeleteResult, String> {
+    let delegate = ctx
+        .delegate
+        .ok_or("no other invocation to send a part to")?;
+    let objects: Vec<(&str, Option<&str>)> = part
+        .iter()
+        .map(|&i| (keys[i].as_str(), version_ids[i].as_deref()))
+        .collect();
+    let body = xml::delete_request_xml(quiet, &objects).into_bytes();
+    let head = delegated::part_head(
+        call.head,
+        &call.auth,
+        &ctx.config.users,
+        ctx.now_millis,
+        &body,
+    );
+    let (status, answer) = delegate.send(head, body).await?;
+    if status != 200 {
+        let shown = &answer[..answer.len().min(512)];
+        return Err(format!(
+            "a part of {} keys sent to another invocation answered {status}: {}",
+            part.len(),
+            String::from_utf8_lossy(shown)
+        ));
     }
-    Ok(Response::xml(200, result.to_xml()))
+    xml::DeleteResult::from_xml(&answer).map_err(|err| {
+        format!(
+            "the answer of a part sent to another invocation: {}",
+            err.code.as_str()
+        )
+    })
 }
 
 /// How DeleteObjects reports one key deleted: with the version removed (`VersionId`, and for a

@@ -28,8 +28,20 @@ impl Meta {
     }
 }
 
+impl super::Platform {
+    /// The calls of a conditional write: on KV a read, then the write; one request to a
+    /// Durable Object.
+    fn read_then_write(&self) -> usize {
+        match self.meta {
+            Meta::Kv(_) => 2,
+            Meta::Durable(_) => 1,
+        }
+    }
+}
+
 impl MetaStore for super::Platform {
     async fn get(&self, name: &str) -> StoreResult<Option<String>> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.get(name).await,
             Meta::Durable(objects) => objects.get(name).await,
@@ -37,6 +49,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn get_many(&self, names: &[&str]) -> StoreResult<Vec<Option<String>>> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.get_many(names).await,
             Meta::Durable(objects) => objects.get_many(names).await,
@@ -44,6 +57,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn put(&self, name: &str, value: &str, metadata: Option<&str>) -> StoreResult<()> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.put(name, value, metadata).await,
             Meta::Durable(objects) => objects.put(name, value, metadata).await,
@@ -51,6 +65,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn delete(&self, name: &str) -> StoreResult<()> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.delete(name).await,
             Meta::Durable(objects) => objects.delete(name).await,
@@ -64,6 +79,7 @@ impl MetaStore for super::Platform {
         metadata: Option<&str>,
         expect: Expect<'_>,
     ) -> StoreResult<bool> {
+        self.calls.spend(self.read_then_write())?;
         match &self.meta {
             Meta::Kv(kv) => kv.put_if(name, value, metadata, expect).await,
             Meta::Durable(objects) => objects.put_if(name, value, metadata, expect).await,
@@ -71,6 +87,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn delete_if(&self, name: &str, value: &str) -> StoreResult<bool> {
+        self.calls.spend(self.read_then_write())?;
         match &self.meta {
             Meta::Kv(kv) => kv.delete_if(name, value).await,
             Meta::Durable(objects) => objects.delete_if(name, value).await,
@@ -78,6 +95,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> StoreResult<KvPage> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.list(prefix, cursor, limit).await,
             Meta::Durable(objects) => objects.list(prefix, cursor, limit).await,
@@ -85,6 +103,14 @@ impl MetaStore for super::Platform {
     }
 
     async fn delete_many(&self, names: &[&str]) -> (usize, StoreResult<()>) {
+        let calls = match self.meta {
+            // The KV binding has no batch delete: one call a name.
+            Meta::Kv(_) => names.len(),
+            Meta::Durable(_) => 1,
+        };
+        if let Err(err) = self.calls.spend(calls) {
+            return (0, Err(err));
+        }
         match &self.meta {
             Meta::Kv(kv) => kv.delete_many(names).await,
             Meta::Durable(objects) => objects.delete_many(names).await,
@@ -103,6 +129,7 @@ impl MetaStore for super::Platform {
     }
 
     async fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListResult> {
+        self.calls.spend(1)?;
         match &self.meta {
             Meta::Kv(kv) => kv.list_objects(bucket, query).await,
             Meta::Durable(objects) => objects.list_objects(bucket, query).await,

@@ -1,6 +1,7 @@
 //! The Worker entry on workerd: converts the runtime's request and response, reads settings
 //! from vars and secrets, and implements the storage traits on the KV and R2 bindings.
 
+mod delegate;
 mod durable;
 mod form;
 mod kv;
@@ -15,6 +16,7 @@ use crate::preflight::Preflight;
 use crate::request::RequestHead;
 use crate::router::RouterConfig;
 use crate::service::{self, Body, Config, Ctx};
+use crate::store::call_limit::CallLimit;
 use crate::website::host::WebsiteHosts;
 use wasm_bindgen::JsCast;
 use worker::{event, Context, EncodeBody, Env, Headers, Request, Response, ResponseBody};
@@ -32,6 +34,19 @@ pub struct Platform {
     /// The file streams of form uploads (`form::split_form`), drained after the answer if the
     /// handler left one unread.
     form_files: std::cell::RefCell<Vec<form::FormTask>>,
+    /// This invocation's storage calls (`S3EDGE_CALL_LIMIT`).
+    calls: CallLimit,
+}
+
+/// `S3EDGE_CALL_LIMIT`: the most storage calls an invocation makes before its calls fail
+/// (unset or 0: not counted; the Miniflare harness sets Cloudflare's 1,000).
+fn call_limit(env: &Env) -> Option<u32> {
+    static LIMIT: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        var(env, "S3EDGE_CALL_LIMIT")
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|limit| *limit > 0)
+    })
 }
 
 /// Request bodies and R2 bodies alike stay JavaScript streams.
@@ -128,7 +143,12 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         meta: meta::Meta::from_env(&env, config.meta_store)?,
         r2: env.bucket(BLOBS_BINDING)?,
         form_files: Default::default(),
+        calls: CallLimit::new(call_limit(&env)),
     };
+    let delegate = env
+        .service(delegate::SELF_BINDING)
+        .ok()
+        .map(delegate::SelfBinding);
     let url = req.url()?;
     let headers = client_headers(&req);
     let mut head = RequestHead::new(
@@ -146,6 +166,9 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         config,
         now_millis: worker::Date::now().as_millis() as i64,
         request_id,
+        delegate: delegate
+            .as_ref()
+            .map(|d| d as &dyn crate::context::Delegate),
     };
     let answer = service::handle_gated(&ctx, head, body).await;
     // A form's file first: its bytes are the request's, forwarded as they are read.
@@ -242,6 +265,7 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         meta,
         r2,
         form_files: Default::default(),
+        calls: CallLimit::new(call_limit(&env)),
     };
     let grace_seconds: i64 = var(&env, "S3EDGE_CLEANUP_GRACE_SECONDS")
         .and_then(|v| v.parse().ok())
@@ -251,6 +275,7 @@ pub async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::S
         config,
         now_millis: worker::Date::now().as_millis() as i64,
         request_id: request_id(),
+        delegate: None,
     };
     let batch: usize = var(&env, "S3EDGE_CLEANUP_BATCH")
         .and_then(|v| v.parse().ok())

@@ -213,6 +213,7 @@ impl BlobStore for Platform {
         name: &str,
         upload: BlobUpload<JsBody>,
     ) -> Result<BlobWritten, S3Error> {
+        self.calls.spend(1)?;
         let custom: HashMap<String, String> = upload.custom.into_iter().collect();
         let start = |data: Data| {
             let mut builder = self.r2.put(name, data).custom_metadata(custom.clone());
@@ -265,6 +266,7 @@ impl BlobStore for Platform {
         bytes: Vec<u8>,
         custom: BTreeMap<String, String>,
     ) -> StoreResult<()> {
+        self.calls.spend(1)?;
         let custom: HashMap<String, String> = custom.into_iter().collect();
         self.r2
             .put(name, Data::Bytes(bytes))
@@ -276,6 +278,7 @@ impl BlobStore for Platform {
     }
 
     async fn get_blob(&self, name: &str, range: Option<(u64, u64)>) -> StoreResult<Option<JsBody>> {
+        self.calls.spend(1)?;
         let mut builder = self.r2.get(name);
         if let Some((start, end)) = range {
             builder = builder.range(Range::OffsetWithLength {
@@ -296,6 +299,7 @@ impl BlobStore for Platform {
     }
 
     async fn open_pieces(&self, pieces: Vec<Piece>, total: u64) -> StoreResult<JsBody> {
+        self.calls.spend(pieces.len())?;
         let fixed = fixed_length(total).map_err(|e| StoreError(e.message))?;
         let writable = fixed.writable();
         let readable = fixed.readable();
@@ -312,6 +316,7 @@ impl BlobStore for Platform {
     }
 
     async fn get_small(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.calls.spend(1)?;
         let Some(object) = self.r2.get(name).execute().await.map_err(r2_error)? else {
             return Ok(None);
         };
@@ -322,6 +327,7 @@ impl BlobStore for Platform {
     }
 
     async fn delete_blobs(&self, names: &[String]) -> StoreResult<()> {
+        self.calls.spend(names.len().div_ceil(1000))?;
         match names {
             [] => Ok(()),
             [one] => self.r2.delete(one.as_str()).await.map_err(r2_error),
@@ -334,6 +340,7 @@ impl BlobStore for Platform {
     }
 
     async fn list_blobs(&self, options: BlobListOptions<'_>) -> StoreResult<BlobPage> {
+        self.calls.spend(1)?;
         let mut builder = self
             .r2
             .list()

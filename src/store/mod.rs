@@ -1,6 +1,7 @@
 //! The two narrow storage interfaces the S3 logic uses, shaped like Workers KV and R2,
 //! and the types that cross them. `platform` implements them on workerd, `memory` natively.
 
+pub mod call_limit;
 pub mod catalog;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eventual;

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use s3edge::auth::credentials::Users;
 use s3edge::auth::sigv4;
+use s3edge::context::Delegate;
 use s3edge::ops::sweep::{self, SweepReport};
 use s3edge::preflight::Preflight;
 use s3edge::record::ObjectRecord;
@@ -103,6 +104,42 @@ pub struct Env<S = MemoryStore> {
     pub config: Config,
     pub now_millis: i64,
     requests: Cell<u64>,
+    /// Requests the service sent to another invocation of itself (`auth::delegated`).
+    delegated: Cell<u64>,
+}
+
+/// Another invocation of the service over the same storage, as the Worker's service binding
+/// to itself is on workerd.
+struct Loopback<'e, S> {
+    env: &'e Env<S>,
+}
+
+impl<S: TestStore> Delegate for Loopback<'_, S> {
+    fn send(
+        &self,
+        head: RequestHead,
+        body: Vec<u8>,
+    ) -> futures_util::future::LocalBoxFuture<'_, Result<(u16, Vec<u8>), String>> {
+        Box::pin(async move {
+            let env = self.env;
+            env.delegated.set(env.delegated.get() + 1);
+            let plain = env.ctx();
+            let ctx = Ctx {
+                delegate: Some(self),
+                ..plain
+            };
+            let response = service::handle(&ctx, head, body).await;
+            Ok((response.status, response_bytes(response.body)))
+        })
+    }
+}
+
+fn response_bytes(body: Body<Vec<u8>>) -> Vec<u8> {
+    match body {
+        Body::Empty => Vec::new(),
+        Body::Bytes(bytes) => bytes,
+        Body::Stream(bytes) => bytes,
+    }
 }
 
 impl Default for Env {
@@ -166,6 +203,7 @@ impl<S: TestStore> Env<S> {
             },
             now_millis: NOW_UNIX * 1000,
             requests: Cell::new(0),
+            delegated: Cell::new(0),
         }
     }
 
@@ -177,7 +215,13 @@ impl<S: TestStore> Env<S> {
             config: &self.config,
             now_millis: self.now_millis,
             request_id: format!("REQ{n:08}"),
+            delegate: None,
         }
+    }
+
+    /// How many requests the service has sent to another invocation of itself.
+    pub fn delegated(&self) -> u64 {
+        self.delegated.get()
     }
 
     /// A request signed by Alice at the fixed clock.
@@ -201,18 +245,16 @@ impl<S: TestStore> Env<S> {
         let plain = self.ctx();
         let preflight = service::take_preflight(&self.config, &mut head);
         let store = Preflight::new(&self.store, preflight);
+        let loopback = Loopback { env: self };
         let ctx = Ctx {
             store: &store,
             config: plain.config,
             now_millis: plain.now_millis,
             request_id: plain.request_id,
+            delegate: Some(&loopback),
         };
         let response = futures_executor::block_on(service::handle_gated(&ctx, head, body));
-        let body = match response.body {
-            Body::Empty => Vec::new(),
-            Body::Bytes(bytes) => bytes,
-            Body::Stream(bytes) => bytes,
-        };
+        let body = response_bytes(response.body);
         Resp {
             status: response.status,
             headers: response.headers,

@@ -1,6 +1,8 @@
 import datetime
 import email.utils
 import gzip
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -10,6 +12,7 @@ from s3e2e import (
     crc32_b64,
     error_code,
     http_status,
+    make_client,
     md5_b64,
     md5_hex,
     resp_headers,
@@ -392,6 +395,47 @@ def test_delete_objects_special_keys(s3, seed, bucket):
     r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
     assert sorted(d["Key"] for d in r["Deleted"]) == sorted(keys)
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_delete_objects_of_1000_keys_in_one_request(s3, seed, bucket):
+    # More records than one invocation may delete on the KV store (1,000 storage calls, which
+    # the harness enforces): the Worker sends parts to new invocations of itself.
+    keys = [f"many/{i:04d}" for i in range(990)] + [f" sp ace {i} " for i in range(5)] + [f"a&b<{i}>" for i in range(5)]
+    big = b"b" * (17 * 1024)  # past S3EDGE_INLINE_MAX: a blob of its own
+
+    def put(i_key):
+        i, key = i_key
+        seed.put_object(Bucket=bucket, Key=key, Body=big if i % 100 == 0 else key.encode())
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(put, enumerate(keys)))
+    seed.put_object(Bucket=bucket, Key="kept", Body=b"kept")
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert not r.get("Errors"), r.get("Errors")[:3]
+    deleted = [d["Key"] for d in r["Deleted"]]
+    assert sorted(deleted) == sorted(keys)  # each key answered once
+    listed = s3.list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listed.get("Contents", [])] == ["kept"]
+    for key in (keys[0], keys[500], keys[-1]):
+        with pytest.raises(ClientError) as ei:
+            s3.head_object(Bucket=bucket, Key=key)
+        assert http_status(ei.value) == 404
+
+
+def test_a_client_cannot_pass_for_a_part_of_a_request(seed, bucket):
+    # The header the Worker puts on the parts it sends itself; from a client, even a signed one,
+    # it is refused and nothing is deleted.
+    seed.put_object(Bucket=bucket, Key="k", Body=b"x")
+    client = make_client()
+
+    def forge(request, **_):
+        request.headers["x-s3edge-delegated"] = f"9999999999999;header-v4;{os.environ['AWS_ACCESS_KEY_ID']};{'00' * 32}"
+
+    client.meta.events.register("before-sign.s3.DeleteObjects", forge)
+    with pytest.raises(ClientError) as ei:
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+    assert http_status(ei.value) == 403 and error_code(ei.value) == "AccessDenied"
+    assert seed.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
 
 
 # ---------------------------------------------------------------- keys
