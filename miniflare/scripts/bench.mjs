@@ -833,6 +833,8 @@ try {
   row("DeleteObject latency p50 (ms)", lat("delete", "p50"), 2);
   row("1 MiB PUT MiB/s", ops("put1m"), 0);
   row("1 MiB GET MiB/s", ops("get1m"), 0);
+  row("workerd CPU ms / 1 MiB PUT", perOp("put1m", "workerdCpuMs"), 3);
+  row("workerd CPU ms / 1 MiB GET", perOp("get1m", "workerdCpuMs"), 3);
   row("ListObjectsV2 page of 1,000 keys, p50 (ms)", (r) => r.list1000?.p50, 1);
   row(`DeleteObjects of 1,000 keys, p50 of ${REPS} (ms)`, (r) => r.deleteObjects?.p50, 0);
   row("DeleteObjects of 1,000 keys: per-key errors in all", (r) => r.deleteObjects?.errors, 0);

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 export const MINIFLARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = path.resolve(MINIFLARE_DIR, "..");
 export const BUILD_DIR = path.join(ROOT, "build");
+/** The same Worker with the wasm's function names kept, for `npm run bench-profile`. */
+export const PROFILE_BUILD_DIR = path.join(ROOT, "build-profile");
 /** The local front before workerd (a native Rust program, miniflare/front). */
 export const FRONT_DIR = path.join(MINIFLARE_DIR, "front");
 export const FRONT_BIN = path.join(FRONT_DIR, "target", "release", "s3edge-front");

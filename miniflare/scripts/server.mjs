@@ -24,12 +24,15 @@ const WORKER_NAME = "s3edge";
  *        `S3EDGE_BLOBS`; the bench gives a bucket `s3Credentials` to get Miniflare's S3 endpoint)
  * @param {boolean} [options.frontToEntry] the front relays to Miniflare's entry socket (workerd's
  *        own port, where Miniflare serves `/cdn-cgi/...`) rather than to the Worker's direct socket
+ * @param {string} [options.buildDir] where the built s3edge Worker is (`build/`, or the profiling
+ *        build of `npm run bench-profile`)
+ * @param {number} [options.inspectorPort] serve workerd's V8 inspector there (CPU profiles)
  */
 export async function startServer({
   stateDir, port, bindings, scriptPath, direct = false, testHooks = false, preflight = !scriptPath,
-  r2Buckets = ["S3EDGE_BLOBS"], frontToEntry = false,
+  r2Buckets = ["S3EDGE_BLOBS"], frontToEntry = false, buildDir = BUILD_DIR, inspectorPort,
 }) {
-  const script = scriptPath ?? path.join(BUILD_DIR, "index.js");
+  const script = scriptPath ?? path.join(buildDir, "index.js");
   const mf = new Miniflare({
     modules: true,
     scriptPath: script,
@@ -54,6 +57,7 @@ export async function startServer({
     // Cloudflare's edge, replaces Accept-Encoding and compresses text answers).
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     cf: false,
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   const inner = await mf.ready;
   if (direct) {

@@ -4,10 +4,12 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { BUILD_DIR, FRONT_DIR, MINIFLARE_DIR, ROOT, output, run } from "./common.mjs";
+import { BUILD_DIR, FRONT_DIR, MINIFLARE_DIR, PROFILE_BUILD_DIR, ROOT, output, run } from "./common.mjs";
 
 const WORKER_BUILD_VERSION = "0.8.7";
 const forTests = process.argv.includes("--for-tests");
+// `npm run bench-profile`: a second build that keeps the wasm's function names (build-profile/).
+const forProfile = process.argv.includes("--profiling");
 
 function log(message) {
   console.log(`[s3edge setup] ${message}`);
@@ -87,22 +89,30 @@ function sourceHash() {
   return hash.digest("hex");
 }
 
-function buildWorker() {
-  const stampFile = path.join(BUILD_DIR, ".source-hash");
+/**
+ * Builds the Worker into `outDir` unless its sources are unchanged since the last build there.
+ * The profiling build is the release build (the same wasm-opt pass) with the wasm's name section
+ * kept (Cargo.toml's release profile strips it), in a target directory of its own so that the two
+ * builds do not rebuild each other.
+ */
+function buildWorker({ outDir = BUILD_DIR, profiling = false } = {}) {
+  const stampFile = path.join(outDir, ".source-hash");
   const hash = sourceHash();
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === hash) {
-    log("the Worker is up to date");
+    log(`the Worker in ${path.relative(ROOT, outDir)}/ is up to date`);
     return;
   }
-  log("building the Worker (worker-build --release)");
+  const args = ["--release", ...(profiling ? ["--out-dir", path.relative(ROOT, outDir)] : [])];
+  log(`building the Worker (worker-build ${args.join(" ")})`);
   const bin = (name) => path.join(MINIFLARE_DIR, "node_modules", ".bin", name);
   const env = {
     ...process.env,
     WASM_BINDGEN_BIN: output("which", ["wasm-bindgen"]) ?? "wasm-bindgen",
     WASM_OPT_BIN: bin("wasm-opt"),
     ESBUILD_BIN: bin("esbuild"),
+    ...(profiling ? { CARGO_PROFILE_RELEASE_STRIP: "false", CARGO_TARGET_DIR: path.join(ROOT, "target", "profiling") } : {}),
   };
-  run("worker-build", ["--release"], { cwd: ROOT, env: { ...env, PATH: `${path.dirname(env.WASM_BINDGEN_BIN)}:${env.PATH}` } });
+  run("worker-build", args, { cwd: ROOT, env: { ...env, PATH: `${path.dirname(env.WASM_BINDGEN_BIN)}:${env.PATH}` } });
   fs.writeFileSync(stampFile, hash);
 }
 
@@ -122,6 +132,7 @@ try {
     chromium();
   }
   buildWorker();
+  if (forProfile) buildWorker({ outDir: PROFILE_BUILD_DIR, profiling: true });
   buildFront();
 } catch (err) {
   console.error(`[s3edge setup] ${err.message}`);
