@@ -96,9 +96,9 @@ async function closedLoop(total, op) {
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
 }
 
-/** Connections to V8's inspector of every isolate workerd runs: [{ id, send(method, params) }]. */
-async function inspectAll() {
-  const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json();
+/** Connections to V8's inspector of the isolates whose id `wanted` accepts: [{ id, send, close }]. */
+async function inspect(wanted) {
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()).filter((t) => wanted(t.id));
   return Promise.all(targets.map(async (target) => {
     const socket = new WebSocket(target.webSocketDebuggerUrl);
     await new Promise((resolve, reject) => {
@@ -153,8 +153,8 @@ async function stopTarget(target) {
 }
 
 /**
- * Writes the objects the phases read, then profiles each phase in every isolate at once:
- * per phase, the busy ms/op of each isolate and the parts of the Worker's own (`worker`).
+ * Writes the objects the phases read, then profiles each phase in each isolate in turn: per
+ * phase, the busy ms/op of each isolate and the parts of the Worker's own (`worker`).
  */
 async function profileTarget(target, worker) {
   const mib = randomBytes(MIB);
@@ -165,7 +165,7 @@ async function profileTarget(target, worker) {
   }
   // The Worker's isolate and the simulators' (KV, R2) that it calls; one profiled at a time (a
   // profiler on several isolates at once takes enough of two cores to change what it measures).
-  const isolates = (await inspectAll()).filter((i) => i.id === worker || SIMULATORS.test(i.id));
+  const isolates = await inspect((id) => id === worker || SIMULATORS.test(id));
   if (!isolates.some((i) => i.id === worker)) throw new Error(`no isolate ${worker} among ${isolates.map((i) => i.id).join(", ")}`);
   const results = {};
   try {
