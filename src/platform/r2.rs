@@ -234,8 +234,11 @@ impl BlobStore for Platform {
                     // R2 failed first; the pump only saw its writes refused.
                     Err(err) if err.message == WRITE_REFUSED && written.is_err() => (written, None),
                     Err(err) => {
-                        // The body was refused; make sure no partial object stays behind.
-                        let _ = self.r2.delete(name).await;
+                        // The body was refused; make sure no partial object stays behind (past
+                        // the call limit, the cleanup pass removes a blob no record names).
+                        if self.calls.spend(1).is_ok() {
+                            let _ = self.r2.delete(name).await;
+                        }
                         return Err(err);
                     }
                 }
