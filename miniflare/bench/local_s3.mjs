@@ -5,6 +5,7 @@
 // Each phase takes the shared `request(client, method, path, options)` of bench.mjs.
 import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { inParallel } from "./parallel.mjs";
 
 const MIB = 1024 * 1024;
 const BASE = randomBytes(MIB);
@@ -19,15 +20,6 @@ const xmlValue = (text, tag) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text
 const count = (text, tag) => (text.match(new RegExp(`<${tag}>`, "g")) ?? []).length;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const keyName = (i) => `k${String(i).padStart(5, "0")}`;
-
-/** Runs `count` calls of `op(i)`, `concurrency` at a time; throws on the first failure. */
-async function inParallel(total, concurrency, op) {
-  let next = 0;
-  const loop = async () => {
-    while (next < total) await op(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
 
 /** `mib` MiB of part `n`'s bytes, each MiB stamped (streamed, never held whole). */
 function* partChunks(mib, n, digest) {

@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, MINIFLARE_DIR, PROFILE_BUILD_DIR } from "../scripts/common.mjs";
 import { startServer } from "../scripts/server.mjs";
+import { inParallel } from "./parallel.mjs";
 import { createSigner } from "./sigv4.mjs";
 
 const OPS = Number(process.env.S3EDGE_PROFILE_OPS ?? 1500);
@@ -40,7 +41,8 @@ const ALL_PHASES = [
   { id: "get4k", label: "GET of a 4 KiB object (s3edge: inline)", method: "GET", read: "small", bytes: 4096 },
   { id: "put4k", label: "PUT of 4 KiB to a new key", method: "PUT", bytes: 4096 },
 ];
-const PHASES = ALL_PHASES.filter((p) => (process.env.S3EDGE_PROFILE_PHASES ?? "head1m,get1m,get4k,put4k").split(",").includes(p.id));
+const WANTED_PHASES = process.env.S3EDGE_PROFILE_PHASES?.split(",");
+const PHASES = ALL_PHASES.filter((p) => !WANTED_PHASES || WANTED_PHASES.includes(p.id));
 
 /**
  * The parts of s3edge's time, each the samples with a frame whose name matches (a sample counts
@@ -85,15 +87,6 @@ async function checked(target, method, key, body, bytes) {
   if (method === "GET" && bytes !== undefined && r.bytes !== bytes) {
     throw new Error(`${target.name}: GET ${key} returned ${r.bytes} bytes, not ${bytes}`);
   }
-}
-
-/** `total` calls of `op(i)`, CONCURRENCY at a time. */
-async function closedLoop(total, op) {
-  let next = 0;
-  const loop = async () => {
-    while (next < total) await op(next++);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
 }
 
 /** Connections to V8's inspector of the isolates whose id `wanted` accepts: [{ id, send, close }]. */
@@ -178,15 +171,14 @@ async function profileTarget(target, worker) {
         phase.method === "PUT"
           ? checked(target, "PUT", `new/${phase.id}/${i}-${Math.random().toString(36).slice(2)}`, small)
           : checked(target, phase.method, `${phase.read}/${i % OBJECTS}`, undefined, phase.bytes);
-      await closedLoop(Math.min(OPS, 200), op); // warm-up: the JIT, connections, caches
+      await inParallel(Math.min(OPS, 200), CONCURRENCY, op); // warm-up: the JIT, connections, caches
       const byIsolate = new Map();
       let parts = null;
       for (const isolate of isolates) {
         await isolate.send("Profiler.start");
-        await closedLoop(OPS, op);
+        await inParallel(OPS, CONCURRENCY, op);
         const { profile } = await isolate.send("Profiler.stop");
         if (KEEP) {
-          fs.mkdirSync(KEEP, { recursive: true });
           fs.writeFileSync(path.join(KEEP, `${target.name}-${phase.id}-${isolate.id.replace(/[^a-zA-Z0-9_-]+/g, "_")}.cpuprofile`), JSON.stringify(profile));
         }
         const summary = summarize(profile);
@@ -207,6 +199,7 @@ if (typeof WebSocket === "undefined") {
   console.error("[bench-profile] this Node.js has no WebSocket (Node 22, or Node 20 with --experimental-websocket)");
   process.exit(1);
 }
+if (KEEP) fs.mkdirSync(KEEP, { recursive: true });
 const passthroughScript = path.join(MINIFLARE_DIR, "bench", "passthrough.mjs");
 const bindings = { S3EDGE_ACCESS_KEY_ID: DEV_ACCESS_KEY_ID, S3EDGE_SECRET_ACCESS_KEY: DEV_SECRET_ACCESS_KEY };
 const measured = [];

@@ -5,6 +5,7 @@
 // (the whole bucket) and in one of 100 keys × 100 versions (from a key marker in the middle),
 // which should cost the same (README "Versioning and object lock").
 import { randomBytes } from "node:crypto";
+import { inParallel } from "./parallel.mjs";
 
 const KEYS = 64;
 const VERSIONS_PER_KEY = 3;
@@ -13,15 +14,6 @@ const ENABLED = "<VersioningConfiguration><Status>Enabled</Status></VersioningCo
 
 /** Bucket names of the phases, beside the main bench bucket. */
 const names = (bucket) => ({ versioned: `${bucket}-ver`, small: `${bucket}-ver10`, large: `${bucket}-ver100` });
-
-/** Runs `count` calls of `op(i)`, `concurrency` at a time. */
-async function inParallel(count, concurrency, op) {
-  let next = 0;
-  const loop = async () => {
-    while (next < count) await op(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
 
 const keyName = (i) => `k${String(i).padStart(3, "0")}`;
 
